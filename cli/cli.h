@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef REEF_CLI_CLI_H
+#define REEF_CLI_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../common/client.h"
+#include "../common/error.h"
+#include "../common/paths.h"
+
+enum output_format {
+	OUTPUT_TABLE,
+	OUTPUT_JSON,
+};
+
+/* What every command gets: the paths of this reef instance and the output format. */
+struct cli_context {
+	struct reef_paths paths;
+	enum output_format format;
+	struct netd_client *client; /* opened on first use by cli_client() */
+};
+
+/*
+ * A command group ("network", "image") or a single command ("launch").
+ * RUN receives the arguments after the command's name and returns the exit
+ * status; errors are printed once with cli_fail().
+ */
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(struct cli_context *ctx, int argc, char **argv);
+};
+
+/* Prints "reef: MESSAGE" for ERR and returns exit status 1. */
+int cli_fail(const struct reef_error *err);
+/* Prints "reef: " and a formatted message; returns exit status 1 (2 for usage errors). */
+int cli_failf(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Returns the API client of CTX, connecting on first use. */
+int cli_client(struct cli_context *ctx, struct netd_client **ret, struct reef_error *err);
+
+/* Parses "--format table|json" at ARGV[*I]; returns 1 when consumed, 0 when not, <0 on error. */
+int cli_parse_format(struct cli_context *ctx, int argc, char **argv, int *i);
+
+/* True for "-h" and "--help". */
+bool cli_is_help(const char *arg);
+
+/*
+ * A table printed with columns padded to their widest cell, or the JSON
+ * array given alongside with --format json.
+ */
+struct table;
+struct table *table_new(int n_columns, const char *const headers[]);
+void table_add_row(struct table *t, const char *const cells[]);
+void table_print(struct table *t);
+void table_free(struct table *t);
+
+/* Prints VALUE as indented JSON followed by a newline. */
+void json_print(const json_t *value);
+
+#endif

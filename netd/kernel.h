@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef REEF_NETD_KERNEL_H
+#define REEF_NETD_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/error.h"
+#include "../ipam/addr.h"
+
+/*
+ * The network drivers: everything reef-netd does to links, addresses and
+ * routes, over rtnetlink with libnl-route-3.  Policy (names, addresses,
+ * which network) is decided by the callers; these functions only build
+ * and send messages.  Each link kind has its own file (bridge.c, veth.c,
+ * macvlan.c) behind the small ops table below.
+ *
+ * Every interface reef creates carries the alias "reef:<container>/<network>"
+ * (bridges: "reef:<network>"), which reconciliation uses to find orphans.
+ */
+
+#define REEF_ALIAS_PREFIX "reef:"
+
+struct kernel_network {
+	const char *name;	/* reef network name */
+	const char *kind;	/* "bridge" or "macvlan" */
+	const char *ifname;	/* bridge name ("rb" + hash) */
+	const char *parent;	/* macvlan parent interface */
+	unsigned mtu;		/* 0: the default */
+	bool isolate;		/* bridge port isolation between containers */
+	const struct ip_prefix *gateway4; /* gateway address with the subnet length, or NULL */
+	const struct ip_prefix *gateway6;
+};
+
+struct kernel_endpoint {
+	const char *container;
+	const char *network;
+	pid_t pid;		   /* init of the container: its network namespace is the target */
+	const char *host_ifname;   /* host end of the veth ("rf" + hash) */
+	const char *ifname;	   /* name inside the container, "eth0" */
+	uint8_t mac[6];
+	unsigned mtu;
+	const struct ip_prefix *addr4; /* address with subnet length, or NULL */
+	const struct ip_prefix *addr6;
+	const struct ip_addr *gateway4; /* default route via, or NULL for none */
+	const struct ip_addr *gateway6;
+};
+
+struct link_ops {
+	const char *kind;
+	int (*network_create)(const struct kernel_network *net, struct reef_error *err);
+	int (*network_delete)(const struct kernel_network *net, struct reef_error *err);
+	int (*endpoint_attach)(const struct kernel_network *net, const struct kernel_endpoint *ep,
+			       struct reef_error *err);
+	/* Removes the host side; a namespace or interface already gone is not an error. */
+	int (*endpoint_detach)(const struct kernel_network *net, const struct kernel_endpoint *ep,
+			       struct reef_error *err);
+};
+
+extern const struct link_ops bridge_ops;
+extern const struct link_ops macvlan_ops;
+const struct link_ops *link_ops_find(const char *kind);
+
+#endif
