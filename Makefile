@@ -25,6 +25,8 @@ LIBS       := $(foreach d,$(LIBDIRS),$(BUILD)/lib$(d).a)
 CLI_SRCS   := $(wildcard cli/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# Small programs that integration tests drive (tests/tools/NAME.c -> build/tests/tools/NAME).
+TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 ALL_SRCS   := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c)) $(CLI_SRCS)
 BINS       := $(BUILD)/reef $(if $(wildcard netd/main.c),$(BUILD)/reef-netd)
 
@@ -36,7 +38,7 @@ endif
 
 .PHONY: all check unit integration check-asan analyze format format-check fuzz bench demo \
         install clean
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +60,11 @@ $(BUILD)/reef: $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS)) $(LIBS)
 	$(Q)$(LINK)
 
 $(BUILD)/reef-netd: $(BUILD)/netd/main.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LINK)
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBS)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LINK)
 

@@ -8,6 +8,7 @@
 
 #include "../common/error.h"
 #include "../ipam/addr.h"
+#include "../ipam/ipam.h"
 
 /*
  * The network drivers: everything reef-netd does to links, addresses and
@@ -57,6 +58,25 @@ struct link_ops {
 	int (*endpoint_detach)(const struct kernel_network *net, const struct kernel_endpoint *ep,
 			       struct reef_error *err);
 };
+
+/*
+ * Host facts that policy needs.  All of them read the network namespace
+ * reef-netd runs in.
+ */
+
+/* Lists the routes and addresses of the namespace, OWNER set to e.g. "route 10.0.0.0/8 dev eth0". */
+int kernel_used_subnets(struct ipam_used_subnet **ret, size_t *ret_n, struct reef_error *err);
+void kernel_used_subnets_free(struct ipam_used_subnet *used, size_t n);
+
+/* MTU of the interface carrying the default route (IPv4, else IPv6); 1500 without one. */
+int kernel_default_mtu(unsigned *ret, struct reef_error *err);
+
+bool kernel_link_exists(const char *ifname);
+int kernel_link_delete(const char *ifname, struct reef_error *err);
+
+/* Calls FN for every link whose alias starts with REEF_ALIAS_PREFIX; stops at a non-zero return. */
+int kernel_owned_links(int (*fn)(const char *ifname, const char *alias, void *data), void *data,
+		       struct reef_error *err);
 
 extern const struct link_ops bridge_ops;
 extern const struct link_ops macvlan_ops;
