@@ -8,6 +8,7 @@
 
 /* Command groups add themselves here; each is implemented in its own file. */
 static const struct cli_command commands[] = {
+	{ "image", "manage the local image store", cli_image_run },
 	{ 0 },
 };
 

@@ -207,10 +207,11 @@ int image_lookup(const struct reef_paths *paths, const char *name, char ret_fing
 		if (r != -ENOENT)
 			return r;
 	}
-	return error_set(err, ENOENT,
-			 "image '%s' not found: import one with 'reef image import FILE --alias %s' "
-			 "or list them with 'reef image list'",
-			 name, name);
+	return error_set(
+		err, ENOENT,
+		"image '%s' not found: import one with 'reef image import FILE --alias %s' "
+		"or list them with 'reef image list'",
+		name, name);
 }
 
 static int image_metadata_load(const struct reef_paths *paths, const char *fingerprint,
@@ -233,8 +234,7 @@ static int image_metadata_load(const struct reef_paths *paths, const char *finge
 }
 
 /* Copies a JSON array of strings into a NULL-terminated array; NULL when absent. */
-static int strv_from_json(const json_t *array, const char *key, char ***ret,
-			  struct reef_error *err)
+static int strv_from_json(const json_t *array, const char *key, char ***ret, struct reef_error *err)
 {
 	size_t n, i;
 	char **v;
@@ -332,9 +332,10 @@ int image_resolve(const struct reef_paths *paths, const char *name, char ret_fin
 		return r;
 	snprintf(rootfs, sizeof(rootfs), "%s/%s/rootfs", paths->images, fingerprint);
 	if (stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-		return error_set(err, ENOENT,
-				 "image %.12s has no rootfs directory '%s': delete and re-import it",
-				 fingerprint, rootfs);
+		return error_set(
+			err, ENOENT,
+			"image %.12s has no rootfs directory '%s': delete and re-import it",
+			fingerprint, rootfs);
 	if (ret_config) {
 		r = image_metadata_load(paths, fingerprint, &metadata, err);
 		if (r == 0)
@@ -364,12 +365,20 @@ static int metadata_add_aliases(json_t *metadata, const json_t *aliases)
 	return json_object_set_new(metadata, "aliases", list) < 0 ? -ENOMEM : 0;
 }
 
-static int compare_created(const void *a, const void *b)
+static int compare_field(const json_t *a, const json_t *b, const char *key)
 {
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "imported_at"));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "imported_at"));
+	const char *x = json_string_value(json_object_get(a, key));
+	const char *y = json_string_value(json_object_get(b, key));
 
 	return strcmp(x ? x : "", y ? y : "");
+}
+
+static int compare_imported(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int r = compare_field(x, y, "imported_at");
+
+	return r ? r : compare_field(x, y, "fingerprint");
 }
 
 int image_list(const struct reef_paths *paths, json_t **ret, struct reef_error *err)
@@ -406,7 +415,7 @@ int image_list(const struct reef_paths *paths, json_t **ret, struct reef_error *
 		return error_set(err, ENOMEM, "list images");
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = json_incref(json_array_get(list, i));
-	qsort(sorted, n, sizeof(*sorted), compare_created);
+	qsort(sorted, n, sizeof(*sorted), compare_imported);
 	json_array_clear(list);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(list, sorted[i]);
@@ -476,9 +485,10 @@ int image_alias_remove(const struct reef_paths *paths, const char *alias, struct
 	if (r < 0)
 		return r;
 	if (json_object_del(aliases, alias) < 0)
-		return error_set(err, ENOENT,
-				 "alias '%s' not found: list the aliases with 'reef image alias list'",
-				 alias);
+		return error_set(
+			err, ENOENT,
+			"alias '%s' not found: list the aliases with 'reef image alias list'",
+			alias);
 	return image_aliases_save(paths, aliases, err);
 }
 
@@ -488,15 +498,16 @@ int image_alias_list(const struct reef_paths *paths, json_t **ret, struct reef_e
 }
 
 /* Returns the name of a container whose config.json names FINGERPRINT, in RET_NAME. */
-static int image_find_user(const struct reef_paths *paths, const char *fingerprint,
-			   char *ret_name, size_t size, struct reef_error *err)
+static int image_find_user(const struct reef_paths *paths, const char *fingerprint, char *ret_name,
+			   size_t size, struct reef_error *err)
 {
 	_cleanup_(closedir_cleanup) DIR *dir = opendir(paths->containers);
 	struct dirent *d;
 
 	if (!dir)
-		return errno == ENOENT ? 0
-				       : error_set_errno(err, errno, "open '%s'", paths->containers);
+		return errno == ENOENT
+			       ? 0
+			       : error_set_errno(err, errno, "open '%s'", paths->containers);
 	while ((d = readdir(dir))) {
 		char path[PATH_MAX];
 		_cleanup_json_ json_t *config = NULL;
@@ -541,9 +552,9 @@ int image_delete(const struct reef_paths *paths, const char *name, struct reef_e
 	r = image_aliases_load(paths, &aliases, err);
 	if (r < 0)
 		return r;
-	json_object_foreach_safe (aliases, tmp, key, value)
-		if (strcmp(json_string_value(value), fingerprint) == 0)
-			json_object_del(aliases, key);
+	json_object_foreach_safe(aliases, tmp, key,
+				 value) if (strcmp(json_string_value(value), fingerprint) == 0)
+		json_object_del(aliases, key);
 	r = image_aliases_save(paths, aliases, err);
 	if (r < 0)
 		return r;

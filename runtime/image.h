@@ -47,8 +47,8 @@ struct image_progress {
 };
 
 struct image_import_options {
-	const char *alias;	 /* NULL: no alias */
-	const char *description; /* NULL: derived from the OS and release */
+	const char *alias;		       /* NULL: no alias */
+	const char *description;	       /* NULL: derived from the OS and release */
 	const struct image_progress *progress; /* NULL: silent */
 };
 

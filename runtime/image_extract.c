@@ -17,11 +17,10 @@
 #include "image_store.h"
 
 /* Owner, mode, times, ACLs and xattrs (file capabilities live in security.capability). */
-#define IMAGE_EXTRACT_FLAGS                                                                  \
-	(ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |               \
-	 ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |     \
-	 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |          \
-	 ARCHIVE_EXTRACT_SPARSE)
+#define IMAGE_EXTRACT_FLAGS                                                              \
+	(ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |           \
+	 ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
+	 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SPARSE)
 
 static int openat2_beneath(int dir_fd, const char *path, int flags)
 {
@@ -37,19 +36,18 @@ static int openat2_beneath(int dir_fd, const char *path, int flags)
 int image_writer_open(struct image_writer *w, const char *root, struct reef_error *err)
 {
 	memset(w, 0, sizeof(*w));
-	w->root_fd = w->saved_cwd = -1;
-	snprintf(w->root, sizeof(w->root), "%s", root);
+	w->root_fd = -1;
 
-	w->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * libarchive gets absolute paths under ROOT, because archive_read_disk
+	 * changes the working directory while it walks.  ROOT must be free of
+	 * symlinks, or ARCHIVE_EXTRACT_SECURE_SYMLINKS rejects every member.
+	 */
+	if (!realpath(root, w->root))
+		return error_set_errno(err, errno, "open '%s'", root);
+	w->root_fd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->root_fd < 0)
 		return error_set_errno(err, errno, "open '%s'", root);
-	w->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (w->saved_cwd < 0 || fchdir(w->root_fd) < 0) {
-		int saved = errno;
-
-		image_writer_close(w, NULL);
-		return error_set_errno(err, saved, "enter '%s'", root);
-	}
 	w->disk = archive_write_disk_new();
 	if (!w->disk) {
 		image_writer_close(w, NULL);
@@ -70,12 +68,6 @@ int image_writer_close(struct image_writer *w, struct reef_error *err)
 				      archive_error_string(w->disk));
 		archive_write_free(w->disk);
 		w->disk = NULL;
-	}
-	if (w->saved_cwd >= 0) {
-		if (fchdir(w->saved_cwd) < 0 && r == 0)
-			r = error_set_errno(err, errno, "return to the working directory");
-		close(w->saved_cwd);
-		w->saved_cwd = -1;
 	}
 	if (w->root_fd >= 0) {
 		close(w->root_fd);
@@ -120,9 +112,10 @@ static int writer_check_hardlink(struct image_writer *w, const char *path, const
 	_cleanup_(close_fd) int fd = openat2_beneath(w->root_fd, target, O_PATH | O_NOFOLLOW);
 
 	if (fd < 0)
-		return error_set(err, EINVAL,
-				 "hard link '%s' points to '%s', which is not a file inside the image",
-				 path, target);
+		return error_set(
+			err, EINVAL,
+			"hard link '%s' points to '%s', which is not a file inside the image", path,
+			target);
 	if (fstat(fd, &st) < 0)
 		return error_set_errno(err, errno, "check hard link target '%s'", target);
 	if (S_ISDIR(st.st_mode))
@@ -154,7 +147,7 @@ static int writer_copy_data(struct image_writer *w, struct archive *in, const ch
 int image_writer_copy(struct image_writer *w, struct archive *in, struct archive_entry *entry,
 		      struct sha256 *content, struct reef_error *err)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char path[PATH_MAX], target[PATH_MAX], full[PATH_MAX];
 	const char *hardlink = archive_entry_hardlink(entry);
 	int r;
 
@@ -164,10 +157,11 @@ int image_writer_copy(struct image_writer *w, struct archive *in, struct archive
 	/* The rootfs directory itself is created by reef with mode 0755, owned by root. */
 	if (strcmp(path, ".") == 0)
 		return 0;
-	archive_entry_set_pathname(entry, path);
 	r = writer_check_parent(w, path, err);
 	if (r < 0)
 		return r;
+	if (snprintf(full, sizeof(full), "%s/%s", w->root, path) >= (int)sizeof(full))
+		return error_set(err, ENAMETOOLONG, "member '%.64s...' is too long", path);
 
 	if (hardlink) {
 		r = image_path_clean(hardlink, target, sizeof(target), err);
@@ -176,8 +170,13 @@ int image_writer_copy(struct image_writer *w, struct archive *in, struct archive
 		r = writer_check_hardlink(w, path, target, err);
 		if (r < 0)
 			return r;
-		archive_entry_set_hardlink(entry, target);
+		if (snprintf(full, sizeof(full), "%s/%s", w->root, target) >= (int)sizeof(full))
+			return error_set(err, ENAMETOOLONG, "member '%.64s...' is too long",
+					 target);
+		archive_entry_copy_hardlink(entry, full);
+		snprintf(full, sizeof(full), "%s/%s", w->root, path);
 	}
+	archive_entry_copy_pathname(entry, full);
 
 	if (archive_write_header(w->disk, entry) < ARCHIVE_WARN)
 		return error_set(err, EIO, "unpack '%s': %s", path, archive_error_string(w->disk));

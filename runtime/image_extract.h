@@ -25,15 +25,14 @@
 struct image_writer {
 	struct archive *disk;
 	int root_fd;	     /* the rootfs directory */
-	int saved_cwd;	     /* archive_write_disk works relative to the cwd */
-	char root[PATH_MAX]; /* its path, for messages and whole-tree removals */
+	char root[PATH_MAX]; /* its canonical path */
 	uint64_t bytes;	     /* sum of the regular files' sizes written */
 	uint64_t entries;
 };
 
-/* Opens ROOT (an existing empty directory) and makes it the cwd until image_writer_close(). */
+/* Opens ROOT, an existing directory, for unpacking. */
 int image_writer_open(struct image_writer *w, const char *root, struct reef_error *err);
-/* Finishes pending directory modes and times and restores the cwd. */
+/* Applies the directory modes and times that libarchive defers to the end. */
 int image_writer_close(struct image_writer *w, struct reef_error *err);
 
 /*

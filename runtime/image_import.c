@@ -164,9 +164,9 @@ static void dir_record_begin(struct sha256 *hash, struct archive_entry *entry)
 	const char *symlink = archive_entry_symlink(entry);
 	const char *hardlink = archive_entry_hardlink(entry);
 	int n = snprintf(header, sizeof(header), "%o %o %lld %lld %lld",
-			 (unsigned)archive_entry_filetype(entry), (unsigned)archive_entry_perm(entry),
-			 (long long)archive_entry_uid(entry), (long long)archive_entry_gid(entry),
-			 (long long)archive_entry_size(entry));
+			 (unsigned)archive_entry_filetype(entry),
+			 (unsigned)archive_entry_perm(entry), (long long)archive_entry_uid(entry),
+			 (long long)archive_entry_gid(entry), (long long)archive_entry_size(entry));
 
 	sha256_init(hash);
 	sha256_update(hash, header, (size_t)n + 1);
@@ -444,8 +444,8 @@ static const char *rootfs_architecture(int root_fd)
 		unsigned machine;
 		const char *name;
 	} machines[] = {
-		{ 62, "x86_64" }, { 183, "aarch64" }, { 3, "i686" },	  { 40, "armv7l" },
-		{ 21, "ppc64le" }, { 22, "s390x" },   { 243, "riscv64" },
+		{ 62, "x86_64" },  { 183, "aarch64" }, { 3, "i686" },	   { 40, "armv7l" },
+		{ 21, "ppc64le" }, { 22, "s390x" },    { 243, "riscv64" },
 	};
 	unsigned char elf[20];
 	unsigned machine;
@@ -456,7 +456,8 @@ static const char *rootfs_architecture(int root_fd)
 		return "unknown";
 	memcpy(elf, buf, sizeof(elf));
 	/* e_machine is 2 bytes at offset 18, in the byte order EI_DATA (offset 5) names. */
-	machine = elf[5] == 2 ? (unsigned)(elf[18] << 8 | elf[19]) : (unsigned)(elf[19] << 8 | elf[18]);
+	machine = elf[5] == 2 ? (unsigned)(elf[18] << 8 | elf[19])
+			      : (unsigned)(elf[19] << 8 | elf[18]);
 	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
 		if (machines[i].machine == machine)
 			return machines[i].name;
@@ -514,8 +515,8 @@ static int import_describe(struct import_job *job, const char *source,
 }
 
 /* Moves the finished import into place and points ALIAS at it, under the store lock. */
-static int import_commit(const struct reef_paths *paths, struct import_job *job,
-			 const char *alias, bool *ret_existed, struct reef_error *err)
+static int import_commit(const struct reef_paths *paths, struct import_job *job, const char *alias,
+			 bool *ret_existed, struct reef_error *err)
 {
 	_cleanup_(close_fd) int lock = -1;
 	_cleanup_json_ json_t *aliases = NULL;

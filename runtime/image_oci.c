@@ -47,8 +47,8 @@ static const char *host_oci_arch(void)
 {
 	static struct utsname u;
 	static const char *const names[][2] = {
-		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
-		{ "armv7l", "arm" },   { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+		{ "x86_64", "amd64" },	  { "aarch64", "arm64" },   { "i686", "386" },
+		{ "armv7l", "arm" },	  { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
 		{ "riscv64", "riscv64" },
 	};
 
@@ -62,8 +62,8 @@ static const char *host_oci_arch(void)
 
 static bool descriptor_is_index(const char *media_type)
 {
-	return media_type &&
-	       (strcmp(media_type, MEDIA_OCI_INDEX) == 0 || strcmp(media_type, MEDIA_DOCKER_LIST) == 0);
+	return media_type && (strcmp(media_type, MEDIA_OCI_INDEX) == 0 ||
+			      strcmp(media_type, MEDIA_DOCKER_LIST) == 0);
 }
 
 int oci_index_pick(const char *text, size_t len, const char *arch, char ret_digest[65],
@@ -84,8 +84,10 @@ int oci_index_pick(const char *text, size_t len, const char *arch, char ret_dige
 		const char *item_arch = NULL;
 
 		if (!json_is_object(item))
-			return error_set(err, EINVAL, "invalid OCI index: manifests[%zu] is not "
-						      "an object", i);
+			return error_set(err, EINVAL,
+					 "invalid OCI index: manifests[%zu] is not "
+					 "an object",
+					 i);
 		n_candidates++;
 		platform = json_object_get(item, "platform");
 		if (json_is_object(platform))
@@ -145,8 +147,8 @@ int oci_manifest_parse(const char *text, size_t len, struct oci_manifest *ret,
 	if (r == 0)
 		r = json_read_object(manifest, "config", true, &config, "OCI manifest", err);
 	if (r == 0)
-		r = oci_digest_parse(config, "OCI manifest config", m.config_digest,
-				     &m.config_size, err);
+		r = oci_digest_parse(config, "OCI manifest config", m.config_digest, &m.config_size,
+				     err);
 	if (r == 0)
 		r = json_read_array(manifest, "layers", true, &layers, "OCI manifest", err);
 	if (r < 0)
@@ -198,8 +200,8 @@ int oci_config_parse(const char *text, size_t len, json_t *ret_metadata, struct 
 	for (size_t i = 0; inner && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_t *value = json_object_get(inner, keys[i]);
 		bool is_list = i < 3;
-		bool valid = json_is_null(value) || (is_list ? json_is_array(value)
-							      : json_is_string(value));
+		bool valid = json_is_null(value) ||
+			     (is_list ? json_is_array(value) : json_is_string(value));
 
 		for (size_t j = 0; valid && is_list && j < json_array_size(value); j++)
 			valid = json_is_string(json_array_get(value, j));
@@ -233,8 +235,9 @@ static int oci_blob_read(const char *dir, const char *hex, uint64_t size, char *
 	size_t used = 0;
 
 	if (size > OCI_BLOB_MAX)
-		return error_set(err, EFBIG, "OCI blob sha256:%s is %llu bytes, more than the %u "
-					     "allowed for JSON",
+		return error_set(err, EFBIG,
+				 "OCI blob sha256:%s is %llu bytes, more than the %u "
+				 "allowed for JSON",
 				 hex, (unsigned long long)size, OCI_BLOB_MAX);
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -255,8 +258,9 @@ static int oci_blob_read(const char *dir, const char *hex, uint64_t size, char *
 		used += (size_t)n;
 	}
 	if (used != size)
-		return error_set(err, EINVAL, "OCI blob '%s' has %s bytes than its descriptor's %llu",
-				 path, used > size ? "more" : "fewer", (unsigned long long)size);
+		return error_set(err, EINVAL,
+				 "OCI blob '%s' has %s bytes than its descriptor's %llu", path,
+				 used > size ? "more" : "fewer", (unsigned long long)size);
 	sha256_init(&hash);
 	sha256_update(&hash, data, used);
 	sha256_final_hex(&hash, actual);
@@ -304,8 +308,8 @@ static int oci_manifest_find(const char *dir, char ret_digest[65], uint64_t *ret
 		memcpy(digest, ret_digest, sizeof(digest));
 		r = oci_blob_read(dir, digest, *ret_size, &text, &len, err);
 		if (r == 0)
-			r = oci_index_pick(text, len, host_oci_arch(), ret_digest, &kind,
-					   ret_size, err);
+			r = oci_index_pick(text, len, host_oci_arch(), ret_digest, &kind, ret_size,
+					   err);
 	}
 	if (r < 0)
 		return error_prefix(err, "read '%s'", path);
@@ -313,8 +317,7 @@ static int oci_manifest_find(const char *dir, char ret_digest[65], uint64_t *ret
 }
 
 /* Reads the rest of SOURCE after the tar end, so the digest covers the whole blob. */
-static int oci_source_drain(struct archive *a, struct image_source *source,
-			    struct reef_error *err)
+static int oci_source_drain(struct archive *a, struct image_source *source, struct reef_error *err)
 {
 	(void)a;
 	for (;;) {
@@ -331,8 +334,8 @@ static int oci_source_drain(struct archive *a, struct image_source *source,
 	}
 }
 
-static int oci_layer_apply(struct image_writer *w, const char *dir, const char *hex,
-			   uint64_t size, struct image_source *source, struct reef_error *err)
+static int oci_layer_apply(struct image_writer *w, const char *dir, const char *hex, uint64_t size,
+			   struct image_source *source, struct reef_error *err)
 {
 	char path[PATH_MAX], actual[SHA256_HEX_SIZE];
 	struct archive *a = NULL;

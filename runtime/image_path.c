@@ -63,7 +63,8 @@ int image_whiteout_parse(const char *path, char *ret_target, size_t size,
 		n = dir_len ? snprintf(ret_target, size, "%.*s", (int)dir_len, path)
 			    : snprintf(ret_target, size, ".");
 		if (n < 0 || (size_t)n >= size)
-			return error_set(err, ENAMETOOLONG, "whiteout '%.64s...' is too long", path);
+			return error_set(err, ENAMETOOLONG, "whiteout '%.64s...' is too long",
+					 path);
 		*ret_kind = IMAGE_WHITEOUT_OPAQUE;
 		return 0;
 	}
@@ -119,7 +120,8 @@ int image_alias_validate(const char *alias, struct reef_error *err)
 			goto invalid;
 	if (image_fingerprint_is_valid(alias))
 		return error_set(err, EINVAL,
-				 "invalid alias '%s': a full fingerprint cannot be an alias", alias);
+				 "invalid alias '%s': a full fingerprint cannot be an alias",
+				 alias);
 	return 0;
 
 invalid:
@@ -192,8 +194,8 @@ void image_os_release_parse(const char *text, size_t len, struct os_release *ret
 const char *image_arch_from_oci(const char *arch)
 {
 	static const char *const names[][2] = {
-		{ "amd64", "x86_64" }, { "arm64", "aarch64" }, { "386", "i686" },
-		{ "arm", "armv7l" },   { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+		{ "amd64", "x86_64" },	  { "arm64", "aarch64" },   { "386", "i686" },
+		{ "arm", "armv7l" },	  { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
 		{ "riscv64", "riscv64" },
 	};
 
