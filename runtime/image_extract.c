@@ -382,7 +382,10 @@ int image_source_open(struct image_source *source, const char *path,
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open(a, source, NULL, source_read, source_close) != ARCHIVE_OK) {
-		int r = error_set(err, EINVAL, "open '%s': %s", path, archive_error_string(a));
+		int r = error_set(err, EINVAL,
+				  "open '%s': %s: give a tar archive (.tar, .tar.gz, .tar.xz, "
+				  ".tar.zst), a rootfs directory or an OCI layout",
+				  path, archive_error_string(a));
 
 		archive_read_free(a);
 		return r;
