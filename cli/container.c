@@ -65,10 +65,23 @@ static int size_parse(const char *text, uint64_t *ret)
 	if (errno || end == text || text[0] == '-')
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;
@@ -85,7 +98,8 @@ static int network_parse(const char *spec, struct container_config *config)
 	struct reef_error err = { 0 };
 
 	if (config->n_networks >= CONTAINER_NETWORKS_MAX)
-		return cli_failf(2, "too many --network options: at most %d", CONTAINER_NETWORKS_MAX);
+		return cli_failf(2, "too many --network options: at most %d",
+				 CONTAINER_NETWORKS_MAX);
 	if (strlen(spec) >= sizeof(copy))
 		return cli_failf(2, "invalid --network '%.32s...': too long", spec);
 	strcpy(copy, spec);
@@ -101,8 +115,9 @@ static int network_parse(const char *spec, struct container_config *config)
 		else if (strncmp(field, "mac=", 4) == 0 && strlen(field + 4) < sizeof(net->mac))
 			strcpy(net->mac, field + 4);
 		else
-			return cli_failf(2, "invalid --network '%s': unknown field '%s', give "
-					    "NET[,ip=ADDR][,mac=MAC]",
+			return cli_failf(2,
+					 "invalid --network '%s': unknown field '%s', give "
+					 "NET[,ip=ADDR][,mac=MAC]",
 					 spec, field);
 	}
 	for (size_t i = 0; i < config->n_networks; i++)
@@ -155,8 +170,9 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 		return r < 0 ? -r : network_parse(v, c);
 	if ((r = option_value(argc, argv, i, "--memory", &v))) {
 		if (r > 0 && size_parse(v, &c->limits.memory_bytes) < 0)
-			return cli_failf(2, "invalid --memory '%s': give bytes, or a number with k, m "
-					    "or g, such as 256m",
+			return cli_failf(2,
+					 "invalid --memory '%s': give bytes, or a number with k, m "
+					 "or g, such as 256m",
 					 v);
 		return r < 0 ? -r : 0;
 	}
@@ -167,8 +183,9 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 		if (r < 0)
 			return -r;
 		if (*end || !(cpus >= 0.01 && cpus <= 1024))
-			return cli_failf(2, "invalid --cpus '%s': give a number of CPUs from 0.01, "
-					    "such as 0.5",
+			return cli_failf(2,
+					 "invalid --cpus '%s': give a number of CPUs from 0.01, "
+					 "such as 0.5",
 					 v);
 		c->limits.cpu_period_us = 100000;
 		c->limits.cpu_quota_us = (uint64_t)(cpus * 100000 + 0.5);
@@ -181,7 +198,8 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 		if (r < 0)
 			return -r;
 		if (*end || v[0] == '-' || n == 0 || n > 4194304)
-			return cli_failf(2, "invalid --pids '%s': give a number from 1 to 4194304", v);
+			return cli_failf(2, "invalid --pids '%s': give a number from 1 to 4194304",
+					 v);
 		c->limits.pids_max = n;
 		return 0;
 	}
@@ -219,8 +237,9 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 		if (r < 0)
 			return -r;
 		if (strcmp(v, "seccomp=unconfined") != 0)
-			return cli_failf(2, "invalid --security-opt '%s': only seccomp=unconfined is "
-					    "supported",
+			return cli_failf(2,
+					 "invalid --security-opt '%s': only seccomp=unconfined is "
+					 "supported",
 					 v);
 		c->seccomp = false;
 		return 0;
@@ -259,8 +278,9 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 		}
 		if (argv[i][0] != '-') {
 			if (n == 2)
-				return cli_failf(2, "unexpected argument '%s': put the command after "
-						    "'--'",
+				return cli_failf(2,
+						 "unexpected argument '%s': put the command after "
+						 "'--'",
 						 argv[i]);
 			positional[n++] = argv[i];
 			continue;
@@ -298,8 +318,9 @@ static int launch_rootfs(struct cli_context *ctx, struct launch_args *a, struct 
 		return 0;
 	}
 	if (strchr(a->image, '/'))
-		return error_set(err, ENOENT, "rootfs directory '%s' not found: give an existing "
-					      "directory, or an image name",
+		return error_set(err, ENOENT,
+				 "rootfs directory '%s' not found: give an existing "
+				 "directory, or an image name",
 				 a->image);
 	return image_resolve(&ctx->paths, a->image, c->fingerprint, c->rootfs, NULL, err);
 }
@@ -392,8 +413,8 @@ static void addresses_format(const struct container_state *s, char *buf, size_t 
 	buf[0] = '\0';
 	if (s->status != CONTAINER_RUNNING)
 		return;
-	json_array_foreach(s->networks, i, reply) {
-		json_array_foreach(json_object_get(reply, "addresses"), j, address) {
+	json_array_foreach (s->networks, i, reply) {
+		json_array_foreach (json_object_get(reply, "addresses"), j, address) {
 			int n = snprintf(buf + len, size - len, "%s%s", len ? "," : "",
 					 json_string_value(address));
 
@@ -412,12 +433,12 @@ static json_t *container_json(const struct container_config *c, const struct con
 	state_describe(s, state, sizeof(state));
 	obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:I, s:I}", "name",
 			c->name, "state", s->status == CONTAINER_RUNNING ? "running" : "stopped",
-			"image", c->image, "fingerprint", c->fingerprint, "rootfs", c->rootfs, "init",
-			c->init, "privileged", c->privileged, "remove", c->remove, "monitored",
-			s->monitored, "created", c->created, "started_at",
+			"image", c->image, "fingerprint", c->fingerprint, "rootfs", c->rootfs,
+			"init", c->init, "privileged", c->privileged, "remove", c->remove,
+			"monitored", s->monitored, "created", c->created, "started_at",
 			(json_int_t)s->started_at, "finished_at", (json_int_t)s->finished_at);
-	json_object_set_new(obj, "pid", s->status == CONTAINER_RUNNING ? json_integer(s->pid)
-								     : json_null());
+	json_object_set_new(obj, "pid",
+			    s->status == CONTAINER_RUNNING ? json_integer(s->pid) : json_null());
 	json_object_set_new(obj, "exit_code",
 			    s->exit_code >= 0 ? json_integer(s->exit_code) : json_null());
 	json_object_set_new(obj, "exit_signal",
@@ -443,8 +464,9 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 		if (r < 0)
 			return -r;
 		if (r == 0)
-			return cli_failf(2, "unexpected argument '%s': usage: reef list "
-					    "[--format table|json]",
+			return cli_failf(2,
+					 "unexpected argument '%s': usage: reef list "
+					 "[--format table|json]",
 					 argv[i]);
 	}
 	if (container_names(&ctx->paths, &names, &count, &err) < 0)
@@ -502,8 +524,8 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 		json_array_append_new(env, json_string(c.env[i]));
 	json_object_set_new(obj, "command", command);
 	json_object_set_new(obj, "env", env);
-	json_object_set_new(obj, "seccomp", json_string(c.seccomp && !c.privileged ? "default"
-										 : "unconfined"));
+	json_object_set_new(obj, "seccomp",
+			    json_string(c.seccomp && !c.privileged ? "default" : "unconfined"));
 	json_object_set_new(obj, "capabilities", json_integer((json_int_t)c.caps));
 	json_object_set_new(obj, "limits",
 			    json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes",

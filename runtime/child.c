@@ -101,7 +101,8 @@ static void command_exec(struct launch_plan *plan, const sigset_t *old_mask)
 
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	if (config->workdir[0] && chdir(config->workdir) < 0) {
-		launch_failure_send(plan->sync_fd, errno, "change directory to '%s'", config->workdir);
+		launch_failure_send(plan->sync_fd, errno, "change directory to '%s'",
+				    config->workdir);
 		_exit(127);
 	}
 	/* execvpe() searches the PATH of the current environment, so that must be the container's. */

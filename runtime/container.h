@@ -61,14 +61,14 @@ enum container_status {
 
 struct container_state {
 	enum container_status status;
-	pid_t pid;		/* the init, in the host's pid namespace; 0 when stopped */
-	uint64_t pid_start;	/* its start time in clock ticks since boot, from /proc/PID/stat */
-	bool monitored;		/* the monitor holds its lock */
-	long long started_at;	/* seconds since the epoch; 0 when never started */
-	long long finished_at;	/* 0 while running or when never recorded */
-	int exit_code;		/* -1 when unknown (never ran, or the monitor died) */
-	int exit_signal;	/* 0 when the init exited normally */
-	json_t *networks;	/* the attach replies, an array; NULL when none */
+	pid_t pid;	       /* the init, in the host's pid namespace; 0 when stopped */
+	uint64_t pid_start;    /* its start time in clock ticks since boot, from /proc/PID/stat */
+	bool monitored;	       /* the monitor holds its lock */
+	long long started_at;  /* seconds since the epoch; 0 when never started */
+	long long finished_at; /* 0 while running or when never recorded */
+	int exit_code;	       /* -1 when unknown (never ran, or the monitor died) */
+	int exit_signal;       /* 0 when the init exited normally */
+	json_t *networks;      /* the attach replies, an array; NULL when none */
 };
 
 void container_state_clear(struct container_state *state);

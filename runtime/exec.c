@@ -229,8 +229,9 @@ int container_exec(const struct reef_paths *paths, const char *name,
 {
 	struct container_config config = { 0 };
 	struct container_state state = { 0 };
-	struct exec_context ctx = { .config = &config, .options = options, .pty_master = -1,
-				    .pty_slave = -1 };
+	struct exec_context ctx = {
+		.config = &config, .options = options, .pty_master = -1, .pty_slave = -1
+	};
 	pid_t pid;
 	int r;
 
@@ -238,8 +239,9 @@ int container_exec(const struct reef_paths *paths, const char *name,
 	if (r == 0)
 		r = container_state_read(paths, name, &state, err);
 	if (r == 0 && state.status != CONTAINER_RUNNING)
-		r = error_set(err, EINVAL, "container '%s' is not running: start it with 'reef "
-					   "start %s'",
+		r = error_set(err, EINVAL,
+			      "container '%s' is not running: start it with 'reef "
+			      "start %s'",
 			      name, name);
 	if (r == 0 && config.seccomp && !config.privileged) {
 		r = seccomp_filter_load(paths, "default", &ctx.filter, err);

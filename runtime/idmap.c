@@ -144,7 +144,8 @@ static int copy_one(const char *path, const struct stat *st, int type, struct FT
 		if (in < 0)
 			r = -errno;
 		else {
-			out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st->st_mode & 07777);
+			out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				   st->st_mode & 07777);
 			if (out < 0)
 				r = -errno;
 			while (r == 0) {
@@ -172,8 +173,7 @@ static int copy_one(const char *path, const struct stat *st, int type, struct FT
 	return 0;
 }
 
-int idmap_copy_shifted(const char *rootfs, const char *dir_copy, uid_t base,
-		       struct reef_error *err)
+int idmap_copy_shifted(const char *rootfs, const char *dir_copy, uid_t base, struct reef_error *err)
 {
 	char done[PATH_MAX + 16], tmp[PATH_MAX + 16];
 	int r;

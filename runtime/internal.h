@@ -44,7 +44,7 @@ struct launch_go {
 	char hosts[2048];
 	char resolv[1024];
 	bool have_mount_fd; /* the id-mapped lower layer travels as SCM_RIGHTS */
-	char lower[4096];   /* the lower layer's path when there is no mount fd */
+	char lower[4096];   /* the lower layer's directory when it is not id-mapped */
 };
 
 struct launch_failure {
@@ -57,8 +57,8 @@ struct launch_plan {
 	const struct container_config *config;
 	char state_dir[PATH_MAX];
 	char run_dir[PATH_MAX];
-	int sync_fd;	/* the init's end of the socket */
-	int output_fd;	/* write end of the log pipe: stdout and stderr */
+	int sync_fd;   /* the init's end of the socket */
+	int output_fd; /* write end of the log pipe: stdout and stderr */
 	struct seccomp_filter filter;
 	bool have_filter;
 };

@@ -43,21 +43,21 @@ static pid_t clone_init(unsigned long long flags, int *ret_pidfd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-static int go_send(int fd, const struct launch_go *go, int mount_fd, struct reef_error *err)
+static int go_send(int fd, const struct launch_go *go, int lower_fd, struct reef_error *err)
 {
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = (void *)go, .iov_len = sizeof(*go) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
 
-	if (mount_fd >= 0) {
+	if (lower_fd >= 0) {
 		msg.msg_control = control;
 		msg.msg_controllen = sizeof(control);
 		cmsg = CMSG_FIRSTHDR(&msg);
 		cmsg->cmsg_level = SOL_SOCKET;
 		cmsg->cmsg_type = SCM_RIGHTS;
 		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &mount_fd, sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &lower_fd, sizeof(int));
 	}
 	if (sendmsg(fd, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*go))
 		return error_set_errno(err, errno, "start the init");
@@ -89,8 +89,8 @@ static void hosts_format(const struct container_config *config, json_t *networks
 
 	len = (size_t)snprintf(go->hosts, sizeof(go->hosts),
 			       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	json_array_foreach(networks, i, reply) {
-		json_array_foreach(json_object_get(reply, "addresses"), j, address) {
+	json_array_foreach (networks, i, reply) {
+		json_array_foreach (json_object_get(reply, "addresses"), j, address) {
 			const char *cidr = json_string_value(address);
 			int n;
 
@@ -112,8 +112,8 @@ static void resolv_format(json_t *networks, struct launch_go *go)
 	json_t *reply, *server;
 
 	go->resolv[0] = '\0';
-	json_array_foreach(networks, i, reply) {
-		json_array_foreach(json_object_get(reply, "dns"), j, server) {
+	json_array_foreach (networks, i, reply) {
+		json_array_foreach (json_object_get(reply, "dns"), j, server) {
 			int n;
 
 			if (!json_is_string(server) || len >= sizeof(go->resolv))
@@ -203,7 +203,7 @@ static int lower_prepare(struct monitor *m, pid_t pid, struct launch_go *go, int
 static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 {
 	const struct container_config *config = m->config;
-	_cleanup_(close_fd) int mount_fd = -1;
+	_cleanup_(close_fd) int lower_fd = -1;
 	struct launch_go go = { 0 };
 	int r;
 
@@ -218,12 +218,12 @@ static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 	r = networks_attach(m, m->pid, err);
 	if (r < 0)
 		return r;
-	r = lower_prepare(m, m->pid, &go, &mount_fd, err);
+	r = lower_prepare(m, m->pid, &go, &lower_fd, err);
 	if (r < 0)
 		return r;
 	hosts_format(config, m->networks, &go);
 	resolv_format(m->networks, &go);
-	r = go_send(sync_fd, &go, mount_fd, err);
+	r = go_send(sync_fd, &go, lower_fd, err);
 	if (r < 0)
 		return r;
 	return failure_receive(sync_fd, err);
@@ -247,8 +247,8 @@ static __attribute__((noreturn)) void init_enter(struct launch_plan *plan)
 static int init_clone(struct monitor *m, struct launch_plan *plan, int *ret_sync_fd,
 		      struct reef_error *err)
 {
-	unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
-				   CLONE_NEWIPC;
+	unsigned long long flags =
+		CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC;
 	int sync[2], output[2];
 
 	if (!m->config->privileged)
@@ -283,6 +283,20 @@ static int init_clone(struct monitor *m, struct launch_plan *plan, int *ret_sync
 	return 0;
 }
 
+/* Creates the mount points under RUN/containers/NAME that the init resolves by path. */
+static int mount_points_create(const char *run_dir, struct reef_error *err)
+{
+	char path[PATH_MAX + 16];
+
+	for (const char *const *name = (const char *const[]){ "rootfs", "lower", NULL }; *name;
+	     name++) {
+		snprintf(path, sizeof(path), "%s/%s", run_dir, *name);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return error_set_errno(err, errno, "create '%s'", path);
+	}
+	return 0;
+}
+
 int monitor_launch(struct monitor *m, struct reef_error *err)
 {
 	const struct container_config *config = m->config;
@@ -293,6 +307,9 @@ int monitor_launch(struct monitor *m, struct reef_error *err)
 
 	snprintf(plan.state_dir, sizeof(plan.state_dir), "%s", m->state_dir);
 	snprintf(plan.run_dir, sizeof(plan.run_dir), "%s", m->run_dir);
+	r = mount_points_create(m->run_dir, err);
+	if (r < 0)
+		return r;
 	if (config->seccomp && !config->privileged) {
 		r = seccomp_filter_load(m->paths, "default", &plan.filter, err);
 		if (r < 0)

@@ -36,8 +36,8 @@ static int file_copy(const char *path, int out, struct reef_error *err)
 }
 
 /* Follows the log while the monitor runs, reopening it when the monitor rotates it. */
-static int log_follow(const struct reef_paths *paths, const char *name, const char *path,
-		      int out, struct reef_error *err)
+static int log_follow(const struct reef_paths *paths, const char *name, const char *path, int out,
+		      struct reef_error *err)
 {
 	_cleanup_(close_fd) int notify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	_cleanup_(close_fd) int in = open(path, O_RDONLY | O_CLOEXEC);

@@ -194,8 +194,9 @@ static __attribute__((noreturn)) void monitor_main(const struct reef_paths *path
 						   const struct container_config *config,
 						   int result_fd, int lock_fd)
 {
-	struct monitor m = { .paths = paths, .config = config, .pid = -1, .pidfd = -1,
-			     .output_fd = -1 };
+	struct monitor m = {
+		.paths = paths, .config = config, .pid = -1, .pidfd = -1, .output_fd = -1
+	};
 	struct reef_error err = { 0 };
 	long long started_at = 0;
 	int r;
@@ -256,7 +257,13 @@ static void monitor_detach(const char *state_dir, int result_fd, int lock_fd)
 	dup2(null, 0);
 	dup2(null, 1);
 	dup2(log >= 0 ? log : null, 2);
-	/* Keep no descriptor of the caller's: a test harness waits for all of them to close. */
+	/*
+	 * Keep no descriptor of the caller's: a test harness waits for all of them to
+	 * close.  Both survivors move out of the way first, so neither dup2 overwrites
+	 * the other.
+	 */
+	result_fd = fcntl(result_fd, F_DUPFD_CLOEXEC, 10);
+	lock_fd = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10);
 	dup2(result_fd, 3);
 	dup2(lock_fd, 4);
 	syscall(SYS_close_range, 5, ~0U, 0);
@@ -282,7 +289,7 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 	if (r == 0)
 		r = container_state_dir(paths, config->name, state_dir, err);
 	if (r == 0)
-		r = mkdir_parents(run_dir, 0700, err);
+		r = mkdir_parents(run_dir, 0711, err);
 	if (r == 0)
 		r = monitor_lock(run_dir, &lock_fd, err);
 	if (r < 0)
@@ -311,7 +318,8 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
 	if (n != (ssize_t)sizeof(result))
-		return error_set(err, EIO, "the monitor exited before it reported: see '%s/monitor.log'",
+		return error_set(err, EIO,
+				 "the monitor exited before it reported: see '%s/monitor.log'",
 				 state_dir);
 	if (result.errnum) {
 		*err = result;

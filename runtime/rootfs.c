@@ -17,9 +17,17 @@
 
 /* Docker's masked paths: hidden behind /dev/null (files) or an empty read-only tmpfs (dirs). */
 static const char *const masked_paths[] = {
-	"/proc/asound",	    "/proc/acpi",	 "/proc/kcore",	       "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-	"/proc/scsi",	    "/sys/firmware",	 "/sys/devices/virtual/powercap",
+	"/proc/asound",
+	"/proc/acpi",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
 	NULL,
 };
 
@@ -28,8 +36,9 @@ static const char *const readonly_paths[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-static const char *const device_names[] = { "null", "zero", "full", "random", "urandom", "tty",
-					    NULL };
+static const char *const device_names[] = {
+	"null", "zero", "full", "random", "urandom", "tty", NULL
+};
 
 #define FAIL(plan, e, ...)                                              \
 	({                                                              \
@@ -52,26 +61,50 @@ static int dir_ensure(struct launch_plan *plan, const char *path, mode_t mode)
 	return 0;
 }
 
-static int rootfs_mount_overlay(struct launch_plan *plan, const struct launch_go *go,
-				int mount_fd, const char *target)
+/*
+ * Mounts the overlay at RUN/containers/NAME/rootfs and enters it.  Every
+ * layer path is resolved by the container's root, so the directories above
+ * them must be searchable by others (the monitor checks that).
+ */
+static int rootfs_mount_overlay(struct launch_plan *plan, const struct launch_go *go, int mount_fd)
 {
-	char lower[PATH_MAX + 16], data[3 * PATH_MAX + 64];
-	bool userns = !plan->config->privileged;
+	char lower[PATH_MAX + 16], upper[PATH_MAX + 16], work[PATH_MAX + 16], target[PATH_MAX + 16];
+	_cleanup_(close_fd) int fs = -1;
+	_cleanup_(close_fd) int mnt = -1;
 
+	snprintf(lower, sizeof(lower), "%s", go->lower);
 	if (mount_fd >= 0) {
+		/* Older kernels take no detached mount as a layer, so it is attached first. */
 		snprintf(lower, sizeof(lower), "%s/lower", plan->run_dir);
-		if (dir_ensure(plan, lower, 0700) < 0)
-			return -1;
 		if (syscall(SYS_move_mount, mount_fd, "", AT_FDCWD, lower,
 			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			return FAIL(plan, errno, "attach the id-mapped rootfs at '%s'", lower);
-	} else {
-		snprintf(lower, sizeof(lower), "%s", go->lower);
 	}
+	snprintf(upper, sizeof(upper), "%s/upper", plan->state_dir);
+	snprintf(work, sizeof(work), "%s/work", plan->state_dir);
+	snprintf(target, sizeof(target), "%s/rootfs", plan->run_dir);
+
+	fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return FAIL(plan, errno, "mount the overlay rootfs: open overlayfs");
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+		return FAIL(plan, errno, "mount the overlay rootfs: set its layers");
 	/* Inside a user namespace overlayfs keeps its metadata in user.* xattrs. */
-	snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s", lower,
-		 plan->state_dir, plan->state_dir, userns ? ",userxattr" : "");
-	return mount_at(plan, "overlay", target, "overlay", 0, data, "the overlay rootfs");
+	if (!plan->config->privileged &&
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		return FAIL(plan, errno, "mount the overlay rootfs: set userxattr");
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return FAIL(plan, errno, "mount the overlay rootfs");
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0)
+		return FAIL(plan, errno, "mount the overlay rootfs: create the mount");
+	if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return FAIL(plan, errno, "mount the overlay rootfs: attach it at '%s'", target);
+	if (fchdir(mnt) < 0)
+		return FAIL(plan, errno, "change directory to the rootfs");
+	return 0;
 }
 
 /* Creates an empty file or directory at PATH as the target of a bind mount. */
@@ -92,8 +125,8 @@ static int rootfs_mount_dev(struct launch_plan *plan)
 	char path[64];
 
 	if (dir_ensure(plan, "dev", 0755) < 0 ||
-	    mount_at(plan, "tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
-		     "/dev") < 0)
+	    mount_at(plan, "tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+		     "mode=755,size=65536k", "/dev") < 0)
 		return -1;
 
 	/* A user namespace cannot mknod, so the host's nodes are bind-mounted in. */
@@ -230,28 +263,26 @@ static int rootfs_pivot(struct launch_plan *plan)
 int rootfs_setup(struct launch_plan *plan, const struct launch_go *go, int mount_fd)
 {
 	bool privileged = plan->config->privileged;
-	char target[PATH_MAX + 16];
 
 	/* Nothing mounted from here on may propagate back to the host. */
 	if (mount_at(plan, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, "/ private") < 0)
 		return -1;
-	snprintf(target, sizeof(target), "%s/rootfs", plan->run_dir);
-	if (dir_ensure(plan, target, 0755) < 0 || rootfs_mount_overlay(plan, go, mount_fd, target) < 0)
+	if (rootfs_mount_overlay(plan, go, mount_fd) < 0)
 		return -1;
-	if (chdir(target) < 0)
-		return FAIL(plan, errno, "change directory to the rootfs");
 
 	if (dir_ensure(plan, "proc", 0555) < 0 ||
-	    mount_at(plan, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc") < 0)
+	    mount_at(plan, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+		     "/proc") < 0)
 		return -1;
 	if (dir_ensure(plan, "sys", 0555) < 0 ||
 	    mount_at(plan, "sysfs", "sys", "sysfs",
-		     MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY), NULL, "/sys") < 0)
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY), NULL,
+		     "/sys") < 0)
 		return -1;
 	if (rootfs_mount_dev(plan) < 0)
 		return -1;
-	if (!privileged && (dev_null_check(plan) < 0 || paths_mask(plan) < 0 ||
-			    paths_readonly(plan) < 0))
+	if (!privileged &&
+	    (dev_null_check(plan) < 0 || paths_mask(plan) < 0 || paths_readonly(plan) < 0))
 		return -1;
 	if (rootfs_write_etc(plan, go) < 0)
 		return -1;

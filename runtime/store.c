@@ -67,8 +67,7 @@ void container_state_clear(struct container_state *state)
 	state->networks = NULL;
 }
 
-int container_check_exists(const struct reef_paths *paths, const char *name,
-			   struct reef_error *err)
+int container_check_exists(const struct reef_paths *paths, const char *name, struct reef_error *err)
 {
 	char dir[PATH_MAX], file[PATH_MAX + 16];
 	int r;
@@ -114,8 +113,7 @@ int file_write_atomic(const char *dir, const char *file, const char *text, size_
 	return 0;
 }
 
-static int json_write_file(const char *dir, const char *file, json_t *value,
-			   struct reef_error *err)
+static int json_write_file(const char *dir, const char *file, json_t *value, struct reef_error *err)
 {
 	_cleanup_(free_ptr) char *text = json_dumps(value, JSON_INDENT(2) | JSON_SORT_KEYS);
 
@@ -135,8 +133,7 @@ static int json_read_file(const char *dir, const char *file, json_t **ret, struc
 	if (!value) {
 		if (access(path, F_OK) < 0)
 			return error_set_errno(err, errno, "read '%s'", path);
-		return error_set(err, EINVAL, "read '%s': line %d: %s", path, jerr.line,
-				 jerr.text);
+		return error_set(err, EINVAL, "read '%s': line %d: %s", path, jerr.line, jerr.text);
 	}
 	if (!json_is_object(value)) {
 		json_decref(value);
@@ -155,8 +152,7 @@ static json_t *strv_to_json(char **strv)
 	return array;
 }
 
-static int strv_from_json(const json_t *array, const char *key, char ***ret,
-			  struct reef_error *err)
+static int strv_from_json(const json_t *array, const char *key, char ***ret, struct reef_error *err)
 {
 	size_t n = json_array_size(array), i;
 	char **strv = calloc(n + 1, sizeof(*strv));
@@ -164,7 +160,7 @@ static int strv_from_json(const json_t *array, const char *key, char ***ret,
 
 	if (!strv)
 		return error_set(err, ENOMEM, "allocate '%s'", key);
-	json_array_foreach(array, i, item) {
+	json_array_foreach (array, i, item) {
 		if (!json_is_string(item)) {
 			strv_free(strv);
 			return error_set(err, EINVAL, "'%s' must hold strings", key);
@@ -249,7 +245,7 @@ static int networks_from_json(const json_t *array, struct container_config *conf
 
 	if (json_array_size(array) > CONTAINER_NETWORKS_MAX)
 		return error_set(err, EINVAL, "config: too many networks");
-	json_array_foreach(array, i, item) {
+	json_array_foreach (array, i, item) {
 		struct container_network *n = &config->networks[i];
 		int r = copy_string(n->network, sizeof(n->network), item, "network", err);
 
@@ -290,7 +286,8 @@ static int config_from_json(const json_t *root, struct container_config *c, stru
 	c->id_count = (uid_t)json_integer_value(json_object_get(root, "id_count"));
 	v = json_integer_value(json_object_get(limits, "memory_bytes"));
 	c->limits.memory_bytes = (uint64_t)v;
-	c->limits.cpu_quota_us = (uint64_t)json_integer_value(json_object_get(limits, "cpu_quota_us"));
+	c->limits.cpu_quota_us =
+		(uint64_t)json_integer_value(json_object_get(limits, "cpu_quota_us"));
 	c->limits.cpu_period_us =
 		(uint64_t)json_integer_value(json_object_get(limits, "cpu_period_us"));
 	c->limits.pids_max = (uint64_t)json_integer_value(json_object_get(limits, "pids_max"));
@@ -371,8 +368,9 @@ uint64_t process_start_time(pid_t pid)
 	p = strrchr(buf, ')');
 	if (!p)
 		return 0;
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
-			  " %*d %*d %llu",
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
+		   " %*d %*d %llu",
 		   &start) != 1)
 		return 0;
 	return start;
@@ -414,8 +412,8 @@ static void state_from_json(const json_t *root, struct container_state *s)
 	json_t *networks = json_object_get(root, "networks");
 	char boot_id[40];
 
-	s->status = status && strcmp(status, "running") == 0 ? CONTAINER_RUNNING
-							     : CONTAINER_STOPPED;
+	s->status =
+		status && strcmp(status, "running") == 0 ? CONTAINER_RUNNING : CONTAINER_STOPPED;
 	s->pid = (pid_t)json_integer_value(json_object_get(root, "pid"));
 	s->pid_start = (uint64_t)json_integer_value(json_object_get(root, "pid_start"));
 	s->started_at = json_integer_value(json_object_get(root, "started_at"));
@@ -430,9 +428,8 @@ static void state_from_json(const json_t *root, struct container_state *s)
 	 * along (parent-death signal), so a stale "running" means stopped.
 	 */
 	boot_id_read(boot_id);
-	if (s->status == CONTAINER_RUNNING &&
-	    (!boot || strcmp(boot, boot_id) != 0 || s->pid <= 0 ||
-	     process_start_time(s->pid) != s->pid_start)) {
+	if (s->status == CONTAINER_RUNNING && (!boot || strcmp(boot, boot_id) != 0 || s->pid <= 0 ||
+					       process_start_time(s->pid) != s->pid_start)) {
 		s->status = CONTAINER_STOPPED;
 		s->exit_code = -1;
 		s->exit_signal = 0;
