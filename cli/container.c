@@ -507,6 +507,7 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 	struct container_state s = { 0 };
 	struct reef_error err = { 0 };
 	json_t *obj, *command = json_array(), *env = json_array();
+	char instance[32];
 
 	if (argc != 1 || argv[0][0] == '-')
 		return cli_failf(2, "usage: reef info NAME");
@@ -533,6 +534,8 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 				      (json_int_t)c.limits.cpu_quota_us, "cpu_period_us",
 				      (json_int_t)c.limits.cpu_period_us, "pids_max",
 				      (json_int_t)c.limits.pids_max));
+	container_cgroup_instance(&ctx->paths, instance);
+	json_object_set_new(obj, "cgroup", json_sprintf("reef/%s/%s", instance, c.name));
 	if (!c.privileged)
 		json_object_set_new(obj, "id_map",
 				    json_pack("{s:I, s:I}", "host_base", (json_int_t)c.id_base,

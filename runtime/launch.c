@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,9 +28,28 @@
 #include "internal.h"
 #include "monitor.h"
 
+/*
+ * A privileged container gets every capability this process may pass on:
+ * its bounding set, which a sandbox or a container manager may have cut.
+ */
+static uint64_t caps_bounding_set(void)
+{
+	uint64_t mask = 0;
+
+	for (int cap = 0; cap < 64; cap++) {
+		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (r < 0)
+			break;
+		if (r == 1)
+			mask |= 1ULL << cap;
+	}
+	return mask;
+}
+
 uint64_t container_effective_caps(const struct container_config *config)
 {
-	return config->privileged ? ~0ULL : config->caps;
+	return config->privileged ? caps_bounding_set() : config->caps;
 }
 
 static pid_t clone_init(unsigned long long flags, int *ret_pidfd)

@@ -49,6 +49,30 @@ static int container_dir_create(const struct reef_paths *paths, const struct con
 	return 0;
 }
 
+/*
+ * Checks that others may search every directory above DIR: the container's
+ * root resolves its layers and mount points by path from inside its user
+ * namespace, where it is an unprivileged host user.
+ */
+static int path_searchable_check(const char *dir, struct reef_error *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	while ((slash = strrchr(path, '/')) && slash != path) {
+		*slash = '\0';
+		if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return error_set(err, EACCES,
+					 "directory '%s' is not searchable by other users (mode %04o), "
+					 "but the container's unprivileged root must reach its layers "
+					 "below it: run 'chmod o+x %s', or use another --root",
+					 path, (unsigned)(st.st_mode & 07777), path);
+	}
+	return 0;
+}
+
 int container_launch(const struct reef_paths *paths, struct container_config *config,
 		     struct reef_error *err)
 {
@@ -62,6 +86,10 @@ int container_launch(const struct reef_paths *paths, struct container_config *co
 		return r;
 	if (!config->privileged) {
 		r = idmap_range(&config->id_base, &config->id_count, err);
+		if (r == 0)
+			r = path_searchable_check(paths->containers, err);
+		if (r == 0)
+			r = path_searchable_check(paths->run_dir, err);
 		if (r < 0)
 			return r;
 	}

@@ -208,6 +208,7 @@ static __attribute__((noreturn)) void monitor_main(const struct reef_paths *path
 	if (r < 0) {
 		init_kill(&m);
 		monitor_teardown(&m);
+		tree_remove(m.run_dir, NULL);
 	}
 	if (write(result_fd, &err, sizeof(err)) != (ssize_t)sizeof(err))
 		log_warning("'%s': report the launch result: %m", config->name);
