@@ -10,6 +10,7 @@
 /* Command groups add themselves here; each is implemented in its own file. */
 static const struct cli_command commands[] = {
 	CONTAINER_COMMANDS,
+	{ "image", "manage the local image store", cli_image_run },
 	{ 0 },
 };
 
