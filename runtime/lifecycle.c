@@ -64,11 +64,12 @@ static int path_searchable_check(const char *dir, struct reef_error *err)
 	while ((slash = strrchr(path, '/')) && slash != path) {
 		*slash = '\0';
 		if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH))
-			return error_set(err, EACCES,
-					 "directory '%s' is not searchable by other users (mode %04o), "
-					 "but the container's unprivileged root must reach its layers "
-					 "below it: run 'chmod o+x %s', or use another --root",
-					 path, (unsigned)(st.st_mode & 07777), path);
+			return error_set(
+				err, EACCES,
+				"directory '%s' is not searchable by other users (mode %04o), "
+				"but the container's unprivileged root must reach its layers "
+				"below it: run 'chmod o+x %s', or use another --root",
+				path, (unsigned)(st.st_mode & 07777), path);
 	}
 	return 0;
 }

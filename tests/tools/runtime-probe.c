@@ -25,8 +25,8 @@ int main(void)
 	union bpf_attr attr;
 
 	report("keyctl", syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "reef-probe"));
-	report("add_key", syscall(SYS_add_key, "user", "reef-probe", "x", 1,
-				  KEY_SPEC_SESSION_KEYRING));
+	report("add_key",
+	       syscall(SYS_add_key, "user", "reef-probe", "x", 1, KEY_SPEC_SESSION_KEYRING));
 	memset(&attr, 0, sizeof(attr));
 	attr.map_type = BPF_MAP_TYPE_ARRAY;
 	attr.key_size = 4;
