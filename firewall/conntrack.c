@@ -58,10 +58,13 @@ static bool tuple_parse(const struct nlattr *orig, int family, struct ct_tuple *
 				int type = mnl_attr_get_type(b);
 
 				if (type == CTA_IP_V4_DST && mnl_attr_get_payload_len(b) == 4) {
-					ip_addr_from_bytes(AF_INET, mnl_attr_get_payload(b), &t->dst);
+					ip_addr_from_bytes(AF_INET, mnl_attr_get_payload(b),
+							   &t->dst);
 					have_dst = true;
-				} else if (type == CTA_IP_V6_DST && mnl_attr_get_payload_len(b) == 16) {
-					ip_addr_from_bytes(AF_INET6, mnl_attr_get_payload(b), &t->dst);
+				} else if (type == CTA_IP_V6_DST &&
+					   mnl_attr_get_payload_len(b) == 16) {
+					ip_addr_from_bytes(AF_INET6, mnl_attr_get_payload(b),
+							   &t->dst);
 					have_dst = true;
 				}
 			}
@@ -88,11 +91,11 @@ static bool addr_is_local(struct ifaddrs *local, const struct ip_addr *a)
 		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != a->family)
 			continue;
 		if (a->family == AF_INET)
-			ip_addr_from_bytes(AF_INET, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr,
-					   &own);
+			ip_addr_from_bytes(AF_INET,
+					   &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, &own);
 		else
-			ip_addr_from_bytes(AF_INET6,
-					   &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr, &own);
+			ip_addr_from_bytes(
+				AF_INET6, &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr, &own);
 		if (ip_addr_equal(&own, a))
 			return true;
 	}
@@ -221,8 +224,8 @@ out_addrs:
 	return r;
 }
 
-int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port,
-		       uint16_t port_end, struct reef_error *err)
+int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port, uint16_t port_end,
+		       struct reef_error *err)
 {
 	struct fw_flush range = {
 		.proto = proto,

@@ -67,6 +67,32 @@ static int elem_push(struct elem_msg *m, const void *key, uint32_t key_len, cons
 	return 0;
 }
 
+/*
+ * Writes the set's elements, each nested as NFTA_LIST_ELEM as the kernel
+ * documents.  nftnl_set_elems_nlmsg_build_payload() numbers them 1, 2, ...
+ * instead, which the kernel accepts but libnftnl's own parser rejects.
+ */
+static int elems_payload_build(struct nlmsghdr *nlh, struct nftnl_set *s)
+{
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	struct nftnl_set_elem *e;
+	struct nlattr *list, *nest;
+
+	if (!it)
+		return -ENOMEM;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, FW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, nftnl_set_get_str(s, NFTNL_SET_NAME));
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	while ((e = nftnl_set_elems_iter_next(it))) {
+		nest = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		nftnl_set_elem_nlmsg_build_payload(nlh, e);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	mnl_attr_nest_end(nlh, list);
+	nftnl_set_elems_iter_destroy(it);
+	return 0;
+}
+
 /* Appends the collected elements as one NEWSETELEM or DELSETELEM message. */
 static int elem_msg_end(struct fw_batch *b, struct elem_msg *m, bool add, struct reef_error *err,
 			const char *desc)
@@ -79,7 +105,8 @@ static int elem_msg_end(struct fw_batch *b, struct elem_msg *m, bool add, struct
 			      add ? NLM_F_CREATE | NLM_F_EXCL : 0, 512 + m->n * ELEM_ROOM, err);
 	if (!nlh)
 		return -ENOMEM;
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	if (elems_payload_build(nlh, s) < 0)
+		return error_set_errno(err, ENOMEM, "build elements of set '%s'", name);
 	/* Forward maps are the only maps, and their names start with "fwd". */
 	return batch_msg_finish(b, nlh, err, "%s %s %s '%s'", desc, add ? "to" : "from",
 				strncmp(name, "fwd", 3) ? "set" : "map", name);
@@ -116,7 +143,8 @@ static int set_elem_change(struct fw_batch *b, const char *set, bool add, const 
  * reaches the top of the address space has no end element.
  */
 static int prefix_change(struct fw_batch *b, const char *set, bool add,
-			 const struct ip_prefix *prefix, const char *comment, struct reef_error *err)
+			 const struct ip_prefix *prefix, const char *comment,
+			 struct reef_error *err)
 {
 	struct ip_prefix masked = *prefix;
 	char text[IP_PREFIX_STRLEN], desc[128];
@@ -227,15 +255,14 @@ void fw_forward_format(const struct fw_forward *fwd, char *out, size_t size)
 
 	if (fwd->host_addr) {
 		ip_addr_format(fwd->host_addr, addr);
-		snprintf(host, sizeof(host), fwd->host_addr->family == AF_INET6 ? "[%s]:" : "%s:",
-			 addr);
+		snprintf(host, sizeof(host),
+			 fwd->host_addr->family == AF_INET6 ? "[%s]:" : "%s:", addr);
 	}
 	if (fwd->host_port_end != fwd->host_port)
 		snprintf(ports, sizeof(ports), "%u-%u", fwd->host_port, fwd->host_port_end);
 	else
 		snprintf(ports, sizeof(ports), "%u", fwd->host_port);
-	snprintf(out, size, "%s%s:%u/%s", host, ports, fwd->container_port,
-		 proto_name(fwd->proto));
+	snprintf(out, size, "%s%s:%u/%s", host, ports, fwd->container_port, proto_name(fwd->proto));
 }
 
 int fw_forward_validate(const struct fw_forward *fwd, struct reef_error *err)
@@ -255,7 +282,8 @@ int fw_forward_validate(const struct fw_forward *fwd, struct reef_error *err)
 				 text);
 	if ((unsigned)fwd->container_port + (fwd->host_port_end - fwd->host_port) > 65535)
 		return error_set(err, EINVAL,
-				 "forward %s: the container ports of the range go past 65535", text);
+				 "forward %s: the container ports of the range go past 65535",
+				 text);
 	if (fwd->host_addr && fwd->host_addr->family == AF_INET && !fwd->target4)
 		return error_set(err, EINVAL,
 				 "forward %s: the host address is IPv4 but the container has no "
@@ -275,8 +303,7 @@ int fw_forward_validate(const struct fw_forward *fwd, struct reef_error *err)
  * Map keys and values follow nft's layout of concatenations: each part
  * starts on a 4-byte boundary and the padding is zero.
  */
-static size_t forward_key(const struct fw_forward *fwd, int family, uint16_t port,
-			  uint8_t key[24])
+static size_t forward_key(const struct fw_forward *fwd, int family, uint16_t port, uint8_t key[24])
 {
 	size_t n = 0;
 

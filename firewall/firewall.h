@@ -29,17 +29,17 @@
 
 struct fw_network {
 	const char *name;
-	const char *bridge; /* interface name of the network's bridge */
+	const char *bridge;		 /* interface name of the network's bridge */
 	const struct ip_prefix *subnet4; /* NULL: no IPv4 */
 	const struct ip_prefix *subnet6; /* NULL: no IPv6 */
-	bool internal; /* no traffic leaves the network except replies */
-	bool isolate;  /* containers on the network may not reach each other */
+	bool internal;			 /* no traffic leaves the network except replies */
+	bool isolate;			 /* containers on the network may not reach each other */
 };
 
 struct fw_endpoint {
 	const char *container;
 	const char *network;
-	const char *host_ifname; /* host end of the container's link */
+	const char *host_ifname;     /* host end of the container's link */
 	const struct ip_addr *addr4; /* NULL: none */
 	const struct ip_addr *addr6;
 	uint8_t mac[6];
@@ -53,11 +53,11 @@ struct fw_endpoint {
  * host, over IPv4 to TARGET4 and over IPv6 to TARGET6 where they are set.
  */
 struct fw_forward {
-	const char *owner; /* "container/network", stored as the elements' comment */
-	int proto;	   /* IPPROTO_TCP or IPPROTO_UDP */
+	const char *owner;		 /* "container/network", stored as the elements' comment */
+	int proto;			 /* IPPROTO_TCP or IPPROTO_UDP */
 	const struct ip_addr *host_addr; /* NULL: any local address */
 	uint16_t host_port;
-	uint16_t host_port_end; /* equal to host_port for a single port */
+	uint16_t host_port_end;	       /* equal to host_port for a single port */
 	const struct ip_addr *target4; /* container's IPv4 address, NULL: none */
 	const struct ip_addr *target6;
 	uint16_t container_port;
@@ -97,8 +97,7 @@ int fw_batch_network_add(struct fw_batch *b, const struct fw_network *net, struc
 int fw_batch_network_remove(struct fw_batch *b, const struct fw_network *net,
 			    struct reef_error *err);
 /* Endpoints without antispoof add nothing. */
-int fw_batch_endpoint_add(struct fw_batch *b, const struct fw_endpoint *ep,
-			  struct reef_error *err);
+int fw_batch_endpoint_add(struct fw_batch *b, const struct fw_endpoint *ep, struct reef_error *err);
 int fw_batch_endpoint_remove(struct fw_batch *b, const struct fw_endpoint *ep,
 			     struct reef_error *err);
 int fw_batch_forward_add(struct fw_batch *b, const struct fw_forward *fwd, struct reef_error *err);
@@ -151,8 +150,8 @@ int fw_forward_drop_check(struct fw *fw, const char *bridge_pattern, char **ret_
  * [PORT, PORT_END] of PROTO: those to HOST_ADDR, or with HOST_ADDR NULL
  * those to any local address or already destination-NATed.
  */
-int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port,
-		       uint16_t port_end, struct reef_error *err);
+int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port, uint16_t port_end,
+		       struct reef_error *err);
 
 /*
  * Turns forwarding on for FAMILY (AF_INET: net.ipv4.ip_forward, AF_INET6:

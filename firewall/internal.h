@@ -78,8 +78,7 @@ struct mnl_socket;
 int nl_open_netfilter(struct mnl_socket **ret, struct reef_error *err);
 /* Sends the request NLH and runs CB on each reply until the end of the dump or the ACK. */
 int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh,
-	    int (*cb)(const struct nlmsghdr *nlh, void *data), void *data,
-	    struct reef_error *err);
+	    int (*cb)(const struct nlmsghdr *nlh, void *data), void *data, struct reef_error *err);
 
 /* Deletes the conntrack entries of all N ranges in one pass over the table. */
 int fw_conntrack_flush_ranges(const struct fw_flush *ranges, size_t n, struct reef_error *err);

@@ -22,9 +22,9 @@
 #endif
 
 /* nft sizes its receive buffer the same way: room for one ACK per message. */
-#define ACK_ROOM	   1024
-#define DEFAULT_SOCKBUF	   (208 * 1024)
-#define ACK_WAIT_MS	   1000
+#define ACK_ROOM	1024
+#define DEFAULT_SOCKBUF (208 * 1024)
+#define ACK_WAIT_MS	1000
 
 struct fw {
 	struct mnl_socket *nl;

@@ -302,11 +302,18 @@ struct set_spec {
 	bool interval;
 };
 
-#define SET(n, kt, kl)		{ .name = (n), .key_type = (kt), .key_len = (kl) }
-#define INTERVAL_SET(n, kt, kl) { .name = (n), .key_type = (kt), .key_len = (kl), .interval = true }
-#define MAP(n, kt, kl, dt, dl)                                                              \
-	{                                                                                   \
-		.name = (n), .key_type = (kt), .key_len = (kl), .data_type = (dt), .data_len = (dl) \
+#define SET(n, kt, kl)                                         \
+	{                                                      \
+		.name = (n), .key_type = (kt), .key_len = (kl) \
+	}
+#define INTERVAL_SET(n, kt, kl)                                                  \
+	{                                                                        \
+		.name = (n), .key_type = (kt), .key_len = (kl), .interval = true \
+	}
+#define MAP(n, kt, kl, dt, dl)                                                     \
+	{                                                                          \
+		.name = (n), .key_type = (kt), .key_len = (kl), .data_type = (dt), \
+		.data_len = (dl)                                                   \
 	}
 
 static const struct set_spec set_specs[] = {
@@ -317,12 +324,12 @@ static const struct set_spec set_specs[] = {
 	INTERVAL_SET(FW_SET_SUBNETS6, NFT_TYPE_IP6ADDR, 16),
 	INTERVAL_SET(FW_SET_NAT4, NFT_TYPE_IPADDR, 4),
 	INTERVAL_SET(FW_SET_NAT6, NFT_TYPE_IP6ADDR, 16),
-	MAP(FW_MAP_FWD4, CONCAT3(NFT_TYPE_IPADDR, NFT_TYPE_INET_PROTOCOL, NFT_TYPE_INET_SERVICE), 12,
-	    CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_INET_SERVICE), 8),
+	MAP(FW_MAP_FWD4, CONCAT3(NFT_TYPE_IPADDR, NFT_TYPE_INET_PROTOCOL, NFT_TYPE_INET_SERVICE),
+	    12, CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_INET_SERVICE), 8),
 	MAP(FW_MAP_FWD4_ANY, CONCAT2(NFT_TYPE_INET_PROTOCOL, NFT_TYPE_INET_SERVICE), 8,
 	    CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_INET_SERVICE), 8),
-	MAP(FW_MAP_FWD6, CONCAT3(NFT_TYPE_IP6ADDR, NFT_TYPE_INET_PROTOCOL, NFT_TYPE_INET_SERVICE), 24,
-	    CONCAT2(NFT_TYPE_IP6ADDR, NFT_TYPE_INET_SERVICE), 20),
+	MAP(FW_MAP_FWD6, CONCAT3(NFT_TYPE_IP6ADDR, NFT_TYPE_INET_PROTOCOL, NFT_TYPE_INET_SERVICE),
+	    24, CONCAT2(NFT_TYPE_IP6ADDR, NFT_TYPE_INET_SERVICE), 20),
 	MAP(FW_MAP_FWD6_ANY, CONCAT2(NFT_TYPE_INET_PROTOCOL, NFT_TYPE_INET_SERVICE), 8,
 	    CONCAT2(NFT_TYPE_IP6ADDR, NFT_TYPE_INET_SERVICE), 20),
 };
@@ -518,8 +525,9 @@ static int postrouting_rules_add(struct fw_batch *b, struct reef_error *err)
 		match_ct_bits(&rb, NFT_CT_STATUS, IPS_DST_NAT);
 		match_addr_set(&rb, family, true, v4 ? FW_SET_SUBNETS4 : FW_SET_SUBNETS6);
 		expr_masq(&rb);
-		r = rule_end(b, &rb, v4 ? "forwards used from reef networks (IPv4)"
-					: "forwards used from reef networks (IPv6)",
+		r = rule_end(b, &rb,
+			     v4 ? "forwards used from reef networks (IPv4)"
+				: "forwards used from reef networks (IPv6)",
 			     err);
 		if (r < 0)
 			return r;

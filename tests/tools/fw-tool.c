@@ -119,7 +119,8 @@ static void endpoint_read(struct tool_state *st, json_t *obj, struct fw_endpoint
 		.antispoof = json_is_true(json_object_get(obj, "antispoof")),
 	};
 	if (!ep->container || !ep->network || !ep->host_ifname || !mac) {
-		fprintf(stderr, "fw-tool: an endpoint needs container, network, host_ifname, mac\n");
+		fprintf(stderr,
+			"fw-tool: an endpoint needs container, network, host_ifname, mac\n");
 		exit(2);
 	}
 	if (mac_parse(mac, ep->mac, &err) < 0)
@@ -186,18 +187,18 @@ static void state_load(struct tool_state *st, const char *arg, const char *kind)
 		fprintf(stderr, "fw-tool: out of memory\n");
 		exit(1);
 	}
-	json_array_foreach(nets, i, v)
+	json_array_foreach (nets, i, v)
 		network_read(st, v, &st->networks[st->n_networks++]);
-	json_array_foreach(eps, i, v)
+	json_array_foreach (eps, i, v)
 		endpoint_read(st, v, &st->endpoints[st->n_endpoints++]);
-	json_array_foreach(fwds, i, v)
+	json_array_foreach (fwds, i, v)
 		forward_read(st, v, &st->forwards[st->n_forwards++]);
 }
 
 static struct fw_state state_view(const struct tool_state *st)
 {
-	return (struct fw_state){ st->networks, st->n_networks, st->endpoints, st->n_endpoints,
-				  st->forwards, st->n_forwards };
+	return (struct fw_state){ st->networks,	   st->n_networks, st->endpoints,
+				  st->n_endpoints, st->forwards,   st->n_forwards };
 }
 
 static struct fw *fw_connect(void)
@@ -321,15 +322,22 @@ static int cmd_bench(struct fw *fw, long n, long reps)
 	ip_prefix_parse("10.89.0.0/16", false, &subnet, &err);
 	ip_addr_parse("10.89.0.2", &target, &err);
 	for (long i = 0; i < n; i++)
-		fwds[i] = (struct fw_forward){ .owner = "bench/bench", .proto = IPPROTO_TCP,
-					       .host_port = 10000 + i, .host_port_end = 10000 + i,
-					       .target4 = &target, .container_port = 80 };
-	extra = (struct fw_forward){ .owner = "bench/extra", .proto = IPPROTO_TCP,
-				     .host_port = 9000, .host_port_end = 9000, .target4 = &target,
+		fwds[i] = (struct fw_forward){ .owner = "bench/bench",
+					       .proto = IPPROTO_TCP,
+					       .host_port = 10000 + i,
+					       .host_port_end = 10000 + i,
+					       .target4 = &target,
+					       .container_port = 80 };
+	extra = (struct fw_forward){ .owner = "bench/extra",
+				     .proto = IPPROTO_TCP,
+				     .host_port = 9000,
+				     .host_port_end = 9000,
+				     .target4 = &target,
 				     .container_port = 80 };
 
-	struct fw_state state = { .networks = &net, .n_networks = 1, .forwards = fwds,
-				  .n_forwards = n };
+	struct fw_state state = {
+		.networks = &net, .n_networks = 1, .forwards = fwds, .n_forwards = n
+	};
 	t0 = now_us();
 	b = fw_batch_new();
 	if (!b || fw_batch_rebuild(b, &state, &err) < 0)
