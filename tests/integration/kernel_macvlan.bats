@@ -74,8 +74,8 @@ mv_detach() {
 	read -r c2 p2 < <(container_start c2)
 	mv_attach c1 "$p1" 2
 	mv_attach c2 "$p2" 3
-	ip netns exec "$c1" ping -c1 -W2 10.60.0.3
-	ip netns exec "$c2" ping -c1 -W2 fd60::2
+	in_ns "$c1" ping -c1 -W2 10.60.0.3
+	in_ns "$c2" ping -c1 -W2 fd60::2
 }
 
 @test "macvlan default routes via a gateway" {
