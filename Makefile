@@ -36,6 +36,7 @@ else
 Q := @
 endif
 
+.SECONDARY:
 .PHONY: all check unit integration check-asan analyze format format-check fuzz bench demo \
         install clean
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
@@ -94,11 +95,12 @@ analyze:
 		$(CC) -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) -fanalyzer -fsyntax-only $$f || exit 1; \
 	done
 
+FORMAT_SRCS = $(ALL_SRCS) $(wildcard */*.h) $(UNIT_SRCS) $(wildcard tests/tools/*.c tests/fuzz/*.c)
 format:
-	$(Q)clang-format -i $(ALL_SRCS) $(wildcard */*.h) $(UNIT_SRCS)
+	$(Q)clang-format -i $(FORMAT_SRCS)
 
 format-check:
-	$(Q)clang-format --dry-run -Werror $(ALL_SRCS) $(wildcard */*.h) $(UNIT_SRCS) tests/fuzz/*.c
+	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 FUZZ_SECONDS ?= 10
 fuzz:

@@ -18,12 +18,13 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (const struct cli_command *c = commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\nglobal options:\n"
-		     "  --root DIR       keep state under DIR instead of /var/lib/reef and /run/reef\n"
-		     "                   (default: $REEF_ROOT when set)\n"
-		     "  --format FORMAT  output of listings: table (default) or json\n"
-		     "  --version        print the version and exit\n\n"
-		     "Run 'reef COMMAND --help' for the options of a command.\n");
+	fprintf(out,
+		"\nglobal options:\n"
+		"  --root DIR       keep state under DIR instead of /var/lib/reef and /run/reef\n"
+		"                   (default: $REEF_ROOT when set)\n"
+		"  --format FORMAT  output of listings: table (default) or json\n"
+		"  --version        print the version and exit\n\n"
+		"Run 'reef COMMAND --help' for the options of a command.\n");
 }
 
 int main(int argc, char **argv)
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
 			root = argv[i] + 7;
 			continue;
 		}
-		return cli_failf(2, "unknown option '%s': run 'reef --help' for the options", argv[i]);
+		return cli_failf(2, "unknown option '%s': run 'reef --help' for the options",
+				 argv[i]);
 	}
 	if (i >= argc) {
 		usage(stderr);

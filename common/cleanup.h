@@ -30,19 +30,19 @@ static inline void close_fd(const int *fd)
 		taken_;                     \
 	})
 
-#define take_fd(fd)               \
-	({                        \
+#define take_fd(fd)                \
+	({                         \
 		int taken_ = (fd); \
-		(fd) = -1;        \
-		taken_;           \
+		(fd) = -1;         \
+		taken_;            \
 	})
 
 /* Defines NAME_cleanup(TYPE **) that calls FREE_FN on a non-NULL pointer. */
-#define DEFINE_CLEANUP(type, free_fn)                    \
-	static inline void free_fn##_cleanup(type **p)   \
-	{                                                \
-		if (*p)                                  \
-			free_fn(*p);                     \
+#define DEFINE_CLEANUP(type, free_fn)                  \
+	static inline void free_fn##_cleanup(type **p) \
+	{                                              \
+		if (*p)                                \
+			free_fn(*p);                   \
 	}
 
 #endif

@@ -99,16 +99,16 @@ static size_t reply_write(char *data, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
-static int client_transport_error(struct netd_client *client, CURLcode code,
-				  struct reef_error *err)
+static int client_transport_error(struct netd_client *client, CURLcode code, struct reef_error *err)
 {
 	struct stat st;
 
 	if (code == CURLE_COULDNT_CONNECT || stat(client->socket, &st) < 0)
-		return error_set(err, ECONNREFUSED,
-				 "reef-netd is not running (no answer on '%s'): start it with 'reef-netd' "
-				 "or 'systemctl start reef-netd', with the same --root or REEF_ROOT",
-				 client->socket);
+		return error_set(
+			err, ECONNREFUSED,
+			"reef-netd is not running (no answer on '%s'): start it with 'reef-netd' "
+			"or 'systemctl start reef-netd', with the same --root or REEF_ROOT",
+			client->socket);
 	return error_set(err, EIO, "request to reef-netd on '%s' failed: %s", client->socket,
 			 curl_easy_strerror(code));
 }

@@ -25,7 +25,8 @@ int error_set_errno(struct reef_error *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Prefixes the message with a formatted context and ": "; returns -errnum. */
-int error_prefix(struct reef_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int error_prefix(struct reef_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 void error_clear(struct reef_error *err);
 

@@ -75,8 +75,9 @@ int json_read_int(const json_t *obj, const char *key, bool required, long long m
 		return json_wrong_type(key, "an integer", where, err);
 	n = json_integer_value(value);
 	if (n < min || n > max)
-		return error_set(err, ERANGE, "invalid %s: field '%s' is %lld, expected %lld to %lld",
-				 where, key, n, min, max);
+		return error_set(err, ERANGE,
+				 "invalid %s: field '%s' is %lld, expected %lld to %lld", where,
+				 key, n, min, max);
 	*ret = n;
 	return 0;
 }

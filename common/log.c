@@ -10,7 +10,7 @@ static const char *log_program = "reef";
 static int log_max_level = LOG_INFO;
 
 static const char *const level_names[] = {
-	[LOG_EMERG] = "emergency", [LOG_ALERT] = "alert", [LOG_CRIT] = "critical",
+	[LOG_EMERG] = "emergency", [LOG_ALERT] = "alert",     [LOG_CRIT] = "critical",
 	[LOG_ERR] = "error",	   [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
 	[LOG_INFO] = "info",	   [LOG_DEBUG] = "debug",
 };

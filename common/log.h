@@ -19,9 +19,9 @@ bool log_enabled(int level);
 
 void log_message(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_error(...)   log_message(LOG_ERR, __VA_ARGS__)
+#define log_error(...)	 log_message(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) log_message(LOG_WARNING, __VA_ARGS__)
-#define log_info(...)    log_message(LOG_INFO, __VA_ARGS__)
-#define log_debug(...)   log_message(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)	 log_message(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	 log_message(LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -28,9 +28,10 @@ int paths_init(struct reef_paths *paths, const char *root, struct reef_error *er
 
 	if (root) {
 		if (root[0] != '/')
-			return error_set(err, EINVAL,
-					 "invalid root '%s': give an absolute path, such as /tmp/reef",
-					 root);
+			return error_set(
+				err, EINVAL,
+				"invalid root '%s': give an absolute path, such as /tmp/reef",
+				root);
 		if (strlen(root) >= PATH_MAX - 64)
 			return error_set(err, ENAMETOOLONG, "root '%.64s...' is too long", root);
 		strcpy(paths->root, root);

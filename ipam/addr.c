@@ -30,8 +30,8 @@ int ip_addr_parse(const char *text, struct ip_addr *ret, struct reef_error *err)
 		if (inet_pton(AF_INET, text, a.bytes) == 1)
 			goto ok;
 	}
-	return error_set(err, EINVAL, "invalid IP address '%s': expected a form like 10.0.0.2 or fd00::2",
-			 text);
+	return error_set(err, EINVAL,
+			 "invalid IP address '%s': expected a form like 10.0.0.2 or fd00::2", text);
 ok:
 	*ret = a;
 	return 0;
@@ -46,11 +46,6 @@ void ip_addr_format(const struct ip_addr *a, char out[IP_ADDR_STRLEN])
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b)
 {
 	return a->family == b->family && memcmp(a->bytes, b->bytes, ip_addr_size(a)) == 0;
-}
-
-static bool prefix_bit(const struct ip_addr *a, int bit)
-{
-	return (a->bytes[bit / 8] >> (7 - bit % 8)) & 1;
 }
 
 void ip_prefix_mask(struct ip_prefix *p)
@@ -75,24 +70,27 @@ int ip_prefix_parse(const char *text, bool host_bits_allowed, struct ip_prefix *
 		return error_set(err, EINVAL, "missing subnet: expected a CIDR like 10.0.0.0/24");
 	slash = strchr(text, '/');
 	if (!slash)
-		return error_set(err, EINVAL,
-				 "invalid subnet '%s': missing prefix length, expected a CIDR like 10.0.0.0/24",
-				 text);
+		return error_set(
+			err, EINVAL,
+			"invalid subnet '%s': missing prefix length, expected a CIDR like 10.0.0.0/24",
+			text);
 	addr_len = (size_t)(slash - text);
 	if (addr_len == 0 || addr_len >= sizeof(addr_text))
-		return error_set(err, EINVAL, "invalid subnet '%s': expected a CIDR like 10.0.0.0/24",
-				 text);
+		return error_set(err, EINVAL,
+				 "invalid subnet '%s': expected a CIDR like 10.0.0.0/24", text);
 	memcpy(addr_text, text, addr_len);
 	addr_text[addr_len] = '\0';
 	if (ip_addr_parse(addr_text, &p.addr, NULL) < 0)
-		return error_set(err, EINVAL,
-				 "invalid subnet '%s': '%s' is not an IP address, expected a CIDR like 10.0.0.0/24",
-				 text, addr_text);
+		return error_set(
+			err, EINVAL,
+			"invalid subnet '%s': '%s' is not an IP address, expected a CIDR like 10.0.0.0/24",
+			text, addr_text);
 
 	errno = 0;
 	if (slash[1] < '0' || slash[1] > '9')
-		return error_set(err, EINVAL, "invalid subnet '%s': prefix length '%s' is not a number",
-				 text, slash + 1);
+		return error_set(err, EINVAL,
+				 "invalid subnet '%s': prefix length '%s' is not a number", text,
+				 slash + 1);
 	len = strtol(slash + 1, &end, 10);
 	if (*end != '\0' || errno != 0 || len < 0 || len > ip_addr_bits(&p.addr) ||
 	    (slash[1] == '0' && slash[2] != '\0'))
@@ -107,9 +105,10 @@ int ip_prefix_parse(const char *text, bool host_bits_allowed, struct ip_prefix *
 		ip_prefix_mask(&masked);
 		if (!ip_addr_equal(&masked.addr, &p.addr)) {
 			ip_prefix_format(&masked, masked_text);
-			return error_set(err, EINVAL,
-					 "invalid subnet '%s': host bits are set, did you mean '%s'?",
-					 text, masked_text);
+			return error_set(
+				err, EINVAL,
+				"invalid subnet '%s': host bits are set, did you mean '%s'?", text,
+				masked_text);
 		}
 	}
 	*ret = p;
@@ -126,12 +125,15 @@ void ip_prefix_format(const struct ip_prefix *p, char out[IP_PREFIX_STRLEN])
 
 bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_addr *a)
 {
+	int whole = p->len / 8, rest = p->len % 8;
+
 	if (p->addr.family != a->family)
 		return false;
-	for (int bit = 0; bit < p->len; bit++)
-		if (prefix_bit(&p->addr, bit) != prefix_bit(a, bit))
-			return false;
-	return true;
+	if (memcmp(p->addr.bytes, a->bytes, (size_t)whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	return ((p->addr.bytes[whole] ^ a->bytes[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
 bool ip_prefix_overlaps(const struct ip_prefix *a, const struct ip_prefix *b)
@@ -190,17 +192,19 @@ int mac_parse(const char *text, uint8_t ret[6], struct reef_error *err)
 	if (!text || strlen(text) != 17 ||
 	    sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		   &tail) != 6)
-		return error_set(err, EINVAL,
-				 "invalid MAC address '%s': expected six hex bytes like 02:42:0a:00:00:02",
-				 text ? text : "");
+		return error_set(
+			err, EINVAL,
+			"invalid MAC address '%s': expected six hex bytes like 02:42:0a:00:00:02",
+			text ? text : "");
 	for (int i = 0; i < 17; i++) {
-		bool hex = (text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f') ||
-			   (text[i] >= 'A' && text[i] <= 'F');
+		bool hex = (text[i] >= '0' && text[i] <= '9') ||
+			   (text[i] >= 'a' && text[i] <= 'f') || (text[i] >= 'A' && text[i] <= 'F');
 
 		if ((i % 3 == 2) ? text[i] != ':' : !hex)
-			return error_set(err, EINVAL,
-					 "invalid MAC address '%s': expected six hex bytes like 02:42:0a:00:00:02",
-					 text);
+			return error_set(
+				err, EINVAL,
+				"invalid MAC address '%s': expected six hex bytes like 02:42:0a:00:00:02",
+				text);
 	}
 	for (int i = 0; i < 6; i++)
 		ret[i] = (uint8_t)b[i];

@@ -98,12 +98,13 @@ int ipam_subnet_check_free(const struct ip_prefix *subnet, const struct ipam_use
  * entry of USED.  The default pools are IPAM_AUTO_POOL_IPV4 in /24 steps and
  * IPAM_AUTO_POOL_IPV6 in /64 steps.
  */
-#define IPAM_AUTO_POOL_IPV4	"10.88.0.0/14"
-#define IPAM_AUTO_STEP_IPV4	24
-#define IPAM_AUTO_POOL_IPV6	"fd00::/8"
-#define IPAM_AUTO_STEP_IPV6	64
-int ipam_subnet_pick(const struct ip_prefix *pool, int step_len, const struct ipam_used_subnet *used,
-		     size_t n_used, struct ip_prefix *ret, struct reef_error *err);
+#define IPAM_AUTO_POOL_IPV4 "10.88.0.0/14"
+#define IPAM_AUTO_STEP_IPV4 24
+#define IPAM_AUTO_POOL_IPV6 "fd00::/8"
+#define IPAM_AUTO_STEP_IPV6 64
+int ipam_subnet_pick(const struct ip_prefix *pool, int step_len,
+		     const struct ipam_used_subnet *used, size_t n_used, struct ip_prefix *ret,
+		     struct reef_error *err);
 
 /*
  * MAC addresses of one network: locally administered unicast and unique

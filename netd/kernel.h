@@ -24,12 +24,12 @@
 #define REEF_ALIAS_PREFIX "reef:"
 
 struct kernel_network {
-	const char *name;	/* reef network name */
-	const char *kind;	/* "bridge" or "macvlan" */
-	const char *ifname;	/* bridge name ("rb" + hash) */
-	const char *parent;	/* macvlan parent interface */
-	unsigned mtu;		/* 0: the default */
-	bool isolate;		/* bridge port isolation between containers */
+	const char *name;		  /* reef network name */
+	const char *kind;		  /* "bridge" or "macvlan" */
+	const char *ifname;		  /* bridge name ("rb" + hash) */
+	const char *parent;		  /* macvlan parent interface */
+	unsigned mtu;			  /* 0: the default */
+	bool isolate;			  /* bridge port isolation between containers */
 	const struct ip_prefix *gateway4; /* gateway address with the subnet length, or NULL */
 	const struct ip_prefix *gateway6;
 };
@@ -37,9 +37,9 @@ struct kernel_network {
 struct kernel_endpoint {
 	const char *container;
 	const char *network;
-	pid_t pid;		   /* init of the container: its network namespace is the target */
-	const char *host_ifname;   /* host end of the veth ("rf" + hash) */
-	const char *ifname;	   /* name inside the container, "eth0" */
+	pid_t pid;		 /* init of the container: its network namespace is the target */
+	const char *host_ifname; /* host end of the veth ("rf" + hash) */
+	const char *ifname;	 /* name inside the container, "eth0" */
 	uint8_t mac[6];
 	unsigned mtu;
 	const struct ip_prefix *addr4; /* address with subnet length, or NULL */
