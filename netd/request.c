@@ -107,6 +107,11 @@ static int network_request_check(const struct network_request *req, struct reef_
 				 "invalid %s: fields 'internal' and 'isolate' are only for bridge "
 				 "networks",
 				 WHERE);
+	if (macvlan && (req->subnet_auto || (req->ipv6 && req->ipv6_auto)))
+		return error_set(err, EINVAL,
+				 "invalid %s: a macvlan network needs an explicit 'subnet' (and "
+				 "'ipv6'): the subnet of the parent's LAN, not 'auto'",
+				 WHERE);
 	if (req->has_gateway && req->subnet_auto)
 		return error_set(err, EINVAL,
 				 "invalid %s: field 'gateway' needs an explicit 'subnet'", WHERE);
