@@ -7,7 +7,10 @@
 #define REEF_VERSION "0.1.0"
 
 /* Command groups add themselves here; each is implemented in its own file. */
+int network_command(struct cli_context *ctx, int argc, char **argv);
+
 static const struct cli_command commands[] = {
+	{ "network", "create, list, show and delete networks", network_command },
 	{ 0 },
 };
 
