@@ -7,10 +7,9 @@
 #define REEF_VERSION "0.1.0"
 
 /* Command groups add themselves here; each is implemented in its own file. */
-int network_command(struct cli_context *ctx, int argc, char **argv);
-
 static const struct cli_command commands[] = {
-	{ "network", "create, list, show and delete networks", network_command },
+	{ "image", "manage the local image store", cli_image_run },
+	{ "network", "create, list, show and delete networks", cli_network_run },
 	{ 0 },
 };
 

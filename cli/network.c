@@ -9,8 +9,6 @@
 #include "../common/names.h"
 #include "cli.h"
 
-int network_command(struct cli_context *ctx, int argc, char **argv);
-
 static void network_usage(FILE *out)
 {
 	fprintf(out,
@@ -313,7 +311,7 @@ static int network_delete(struct cli_context *ctx, int argc, char **argv)
 	return 0;
 }
 
-int network_command(struct cli_context *ctx, int argc, char **argv)
+int cli_network_run(struct cli_context *ctx, int argc, char **argv)
 {
 	static const struct {
 		const char *name;
