@@ -131,7 +131,6 @@ static int network_create(struct cli_context *ctx, int argc, char **argv)
 
 	if (cli_client(ctx, &client, &err) < 0 ||
 	    netd_client_request(client, "POST", "/v1/networks", body, &reply, &err) < 0) {
-		error_prefix(&err, "create network '%s'", argv[0]);
 		return cli_fail(&err);
 	}
 	if (ctx->format == OUTPUT_JSON)
@@ -171,7 +170,6 @@ static int network_list(struct cli_context *ctx, int argc, char **argv)
 				 argv[0]);
 	if (cli_client(ctx, &client, &err) < 0 ||
 	    netd_client_request(client, "GET", "/v1/networks", NULL, &reply, &err) < 0) {
-		error_prefix(&err, "list networks");
 		return cli_fail(&err);
 	}
 	if (ctx->format == OUTPUT_JSON) {
@@ -269,7 +267,6 @@ static int network_show(struct cli_context *ctx, int argc, char **argv)
 	snprintf(path, sizeof(path), "/v1/networks/%s", argv[0]);
 	if (cli_client(ctx, &client, &err) < 0 ||
 	    netd_client_request(client, "GET", path, NULL, &reply, &err) < 0) {
-		error_prefix(&err, "show network '%s'", argv[0]);
 		return cli_fail(&err);
 	}
 	if (ctx->format == OUTPUT_JSON)

@@ -142,7 +142,8 @@ static void handle_network(struct api *api, const char *method, const char *name
 
 	if (strcmp(method, "GET") == 0) {
 		if (!net) {
-			error_set(err, ENOENT, "network '%s' not found", name);
+			error_set(err, ENOENT, "network '%s' not found: see 'reef network list'",
+				  name);
 			reply_error(reply, err);
 			return;
 		}
@@ -447,10 +448,11 @@ int api_start(struct netd *netd, const char *socket_path, gid_t group, struct ap
 		free(api);
 		return r;
 	}
+	/* The logger goes first so that libmicrohttpd sends every message through it. */
 	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handle,
-				    api, MHD_OPTION_LISTEN_SOCKET, api->listen_fd,
+				    api, MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
+				    MHD_OPTION_LISTEN_SOCKET, api->listen_fd,
 				    MHD_OPTION_NOTIFY_COMPLETED, api_request_done, NULL,
-				    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_END);
 	if (!api->mhd) {
 		close(api->listen_fd);

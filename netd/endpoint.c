@@ -183,8 +183,7 @@ int netd_endpoint_attach(struct netd *netd, const struct attach_request *req,
 
 	if (!net)
 		return error_set(err, ENOENT,
-				 "attach '%s' to network '%s': network not found: see 'reef network "
-				 "list'",
+				 "attach '%s': network '%s' not found: see 'reef network list'",
 				 req->container, req->network);
 	snprintf(ep.container, sizeof(ep.container), "%s", req->container);
 	snprintf(ep.network, sizeof(ep.network), "%s", req->network);
@@ -283,8 +282,7 @@ int netd_endpoint_detach(struct netd *netd, const char *container, const char *n
 
 	if (network && !netd_network_find(netd, network))
 		return error_set(err, ENOENT,
-				 "detach '%s' from network '%s': network not found: see 'reef "
-				 "network list'",
+				 "detach '%s': network '%s' not found: see 'reef network list'",
 				 container, network);
 	r = store_endpoint_list(netd->store, container, network, &eps, &n, err);
 	if (r < 0)

@@ -34,6 +34,9 @@ int proc_start_time(pid_t pid, unsigned long long *ret, struct reef_error *err)
 	if (!p)
 		return error_set(err, EIO, "parse '%s': no ')' after the command name", path);
 	p++;
+	/* Field 3 is the state: a zombie or dead task has no network namespace left to wire. */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return error_set(err, ESRCH, "process %d not found: it exited", (int)pid);
 	/* Field 3 follows the ')'; skip fields 3 to 21 to reach the start time. */
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');
