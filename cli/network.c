@@ -68,8 +68,8 @@ static int parse_mtu(const char *text, json_t *body)
 static int parse_create_options(int argc, char **argv, int first, json_t *body)
 {
 	static const char *const string_options[][2] = {
-		{ "--type", "type" },	    { "--subnet", "subnet" },	{ "--gateway", "gateway" },
-		{ "--ipv6", "ipv6" },	    { "--gateway6", "gateway6" }, { "--parent", "parent" },
+		{ "--type", "type" }, { "--subnet", "subnet" },	    { "--gateway", "gateway" },
+		{ "--ipv6", "ipv6" }, { "--gateway6", "gateway6" }, { "--parent", "parent" },
 	};
 
 	for (int i = first; i < argc; i++) {
@@ -87,8 +87,8 @@ static int parse_create_options(int argc, char **argv, int first, json_t *body)
 				return status;
 			continue;
 		}
-		for (size_t o = 0; !status && o < sizeof(string_options) / sizeof(string_options[0]);
-		     o++) {
+		for (size_t o = 0;
+		     !status && o < sizeof(string_options) / sizeof(string_options[0]); o++) {
 			value = option_value(argc, argv, &i, string_options[o][0], &status);
 			if (value) {
 				json_object_set_new(body, string_options[o][1], json_string(value));
@@ -99,8 +99,9 @@ static int parse_create_options(int argc, char **argv, int first, json_t *body)
 		if (status)
 			return status;
 		if (!matched)
-			return cli_failf(2, "unknown option '%s' for 'network create': see 'reef "
-					    "network --help'",
+			return cli_failf(2,
+					 "unknown option '%s' for 'network create': see 'reef "
+					 "network --help'",
 					 argv[i]);
 	}
 	return 0;
@@ -144,11 +145,12 @@ static int network_create(struct cli_context *ctx, int argc, char **argv)
 
 static void flags_format(const json_t *net, char *out, size_t size)
 {
-	snprintf(out, size, "%s%s%s", json_is_true(json_object_get(net, "internal")) ? "internal" : "",
+	snprintf(out, size, "%s%s%s",
+		 json_is_true(json_object_get(net, "internal")) ? "internal" : "",
 		 json_is_true(json_object_get(net, "internal")) &&
-				 json_is_true(json_object_get(net, "isolate")) ?
-			 "," :
-			 "",
+				 json_is_true(json_object_get(net, "isolate"))
+			 ? ","
+			 : "",
 		 json_is_true(json_object_get(net, "isolate")) ? "isolate" : "");
 	if (out[0] == '\0')
 		snprintf(out, size, "-");
@@ -156,7 +158,7 @@ static void flags_format(const json_t *net, char *out, size_t size)
 
 static int network_list(struct cli_context *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = { "NAME",	"TYPE", "INTERFACE", "SUBNET",	  "GATEWAY",
+	static const char *const headers[] = { "NAME", "TYPE", "INTERFACE", "SUBNET", "GATEWAY",
 					       "IPV6", "MTU",  "ENDPOINTS", "FLAGS" };
 	_cleanup_json_ json_t *reply = NULL;
 	struct netd_client *client;
@@ -204,8 +206,8 @@ static int network_list(struct cli_context *ctx, int argc, char **argv)
 
 static void network_show_table(const json_t *net)
 {
-	static const char *const headers[] = { "CONTAINER", "PID", "INTERFACE", "HOST INTERFACE",
-					       "MAC", "ADDRESSES" };
+	static const char *const headers[] = { "CONTAINER",	 "PID", "INTERFACE",
+					       "HOST INTERFACE", "MAC", "ADDRESSES" };
 	json_t *eps = json_object_get(net, "endpoints"), *ep;
 	char flags[32];
 	struct table *t;
@@ -288,10 +290,12 @@ static int network_delete(struct cli_context *ctx, int argc, char **argv)
 		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
 			force = true;
 		else if (argv[i][0] == '-')
-			return cli_failf(2, "unknown option '%s' for 'network delete': only --force",
+			return cli_failf(2,
+					 "unknown option '%s' for 'network delete': only --force",
 					 argv[i]);
 		else if (name)
-			return cli_failf(2, "unexpected argument '%s': delete one network at a time",
+			return cli_failf(2,
+					 "unexpected argument '%s': delete one network at a time",
 					 argv[i]);
 		else
 			name = argv[i];
@@ -314,8 +318,9 @@ int cli_network_run(struct cli_context *ctx, int argc, char **argv)
 		const char *name;
 		int (*run)(struct cli_context *ctx, int argc, char **argv);
 	} subcommands[] = {
-		{ "create", network_create }, { "list", network_list },	  { "ls", network_list },
-		{ "show", network_show },     { "delete", network_delete }, { "rm", network_delete },
+		{ "create", network_create }, { "list", network_list },
+		{ "ls", network_list },	      { "show", network_show },
+		{ "delete", network_delete }, { "rm", network_delete },
 	};
 	int n = 0;
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -102,7 +103,7 @@ static void handle_network_list(struct api *api, struct api_reply *reply)
 	json_t *list;
 	size_t n = 0;
 
-	/* The store lists by name; the in-memory list holds the pools for each. */
+	/* The store returns networks sorted by name, and the in-memory list contains their pools. */
 	if (store_network_list(api->netd->store, &recs, &n, &err) < 0) {
 		reply_error(reply, &err);
 		return;
@@ -183,8 +184,8 @@ static void handle_endpoint_list(struct api *api, struct MHD_Connection *conn,
 	reply_ok(reply, 200, list);
 }
 
-static void handle_attach(struct api *api, const struct api_request *req,
-			  struct api_reply *reply, struct reef_error *err)
+static void handle_attach(struct api *api, const struct api_request *req, struct api_reply *reply,
+			  struct reef_error *err)
 {
 	_cleanup_json_ json_t *body = NULL;
 	struct attach_request areq;
@@ -210,8 +211,8 @@ static void handle_detach(struct api *api, const char *container, const char *ne
 		reply_error(reply, err);
 		return;
 	}
-	reply_ok(reply, 200, json_pack("{s:s, s:I}", "container", container, "detached",
-				       (json_int_t)n));
+	reply_ok(reply, 200,
+		 json_pack("{s:s, s:I}", "container", container, "detached", (json_int_t)n));
 }
 
 /* Splits "/a/b" after PREFIX into at most two path segments; returns their count or -1. */
@@ -245,8 +246,8 @@ static bool method_is(const char *method, const char *want)
 	return strcmp(method, want) == 0;
 }
 
-static void route(struct api *api, struct MHD_Connection *conn, const char *method,
-		  const char *url, const struct api_request *req, struct api_reply *reply)
+static void route(struct api *api, struct MHD_Connection *conn, const char *method, const char *url,
+		  const struct api_request *req, struct api_reply *reply)
 {
 	struct reef_error err = { 0 };
 	char seg[2][128];
@@ -265,7 +266,8 @@ static void route(struct api *api, struct MHD_Connection *conn, const char *meth
 		if (method_is(method, "GET") || method_is(method, "DELETE"))
 			handle_network(api, method, seg[0], conn, reply, &err);
 		else
-			reply_errorf(reply, 405, "invalid", "use GET or DELETE on /v1/networks/NAME");
+			reply_errorf(reply, 405, "invalid",
+				     "use GET or DELETE on /v1/networks/NAME");
 	} else if ((n = path_split(url, "/v1/endpoints", seg)) == 0) {
 		if (method_is(method, "GET"))
 			handle_endpoint_list(api, conn, NULL, reply, &err);
@@ -373,8 +375,14 @@ static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const 
 	} else if (req->too_large) {
 		reply_errorf(&reply, 413, "invalid", "request body is larger than 65536 bytes");
 	} else {
-		log_debug("%s %s from %s", method, url, req->peer);
+		struct timespec start, end;
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		route(api, conn, method, url, req, &reply);
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		log_debug("%s %s from %s: %u in %.2f ms", method, url, req->peer, reply.status,
+			  (double)(end.tv_sec - start.tv_sec) * 1e3 +
+				  (double)(end.tv_nsec - start.tv_nsec) / 1e6);
 	}
 	return send_reply(conn, &reply);
 }
@@ -411,7 +419,7 @@ static int api_listen(struct api *api, const char *path, struct reef_error *err)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return error_set_errno(err, errno, "create socket");
-	/* A socket file left by a killed daemon blocks bind(); nobody listens on it. */
+	/* A socket file left by a killed daemon makes bind() fail, and no process listens on it. */
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int e = errno;

@@ -59,7 +59,7 @@ static int endpoint_alloc_addr(struct ipam_pool *pool, bool requested, const str
 	return ipam_pool_alloc_static(pool, want, err);
 }
 
-/* Allocates addresses and the MAC of EP from NET as REQ asks; undoes all on failure. */
+/* Allocates addresses and the MAC of EP from NET as REQ requests; undoes all on failure. */
 static int endpoint_alloc(struct netd_network *net, const struct attach_request *req,
 			  struct store_endpoint *ep, struct reef_error *err)
 {
@@ -130,10 +130,11 @@ static int endpoint_check(struct netd *netd, const struct attach_request *req,
 					 "container '%s' is already attached to network '%s'",
 					 req->container, req->network);
 		if (strcmp(eps[i].ifname, req->ifname) == 0)
-			return error_set(err, EEXIST,
-					 "container '%s' already has interface '%s' (network '%s'): "
-					 "give another interface name",
-					 req->container, req->ifname, eps[i].network);
+			return error_set(
+				err, EEXIST,
+				"container '%s' already has interface '%s' (network '%s'): "
+				"give another interface name",
+				req->container, req->ifname, eps[i].network);
 	}
 	return 0;
 }

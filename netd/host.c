@@ -21,7 +21,8 @@ int proc_start_time(pid_t pid, unsigned long long *ret, struct reef_error *err)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(err, ESRCH, "process %d not found: give the pid of a running process",
+		return error_set(err, ESRCH,
+				 "process %d not found: give the pid of a running process",
 				 (int)pid);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);

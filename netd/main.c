@@ -297,7 +297,8 @@ int main(int argc, char **argv)
 	if (!opts.foreground) {
 		ready_fd = daemonize();
 		if (ready_fd < 0) {
-			log_error("start failed: detach from the terminal: %s", strerror(-ready_fd));
+			log_error("start failed: detach from the terminal: %s",
+				  strerror(-ready_fd));
 			return 1;
 		}
 	}

@@ -19,7 +19,7 @@
  * mirrored in memory by one IPAM pool per family and one MAC set per
  * network.  Every change follows the same steps: validate, write the intent
  * in a database transaction, apply it to the kernel, commit.  A kernel error
- * rolls the transaction back and undoes the in-memory allocation; a crash
+ * rolls the transaction back and undoes the in-memory allocation.  A crash
  * before the commit leaves kernel objects that reconciliation removes at the
  * next start, because no database row owns them.
  *

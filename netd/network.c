@@ -51,11 +51,11 @@ static int used_subnets_read(struct netd *netd, struct used_subnets *ret, struct
 	for (struct netd_network *net = netd->networks; net; net = net->next, i++) {
 		snprintf(used.names[i], sizeof(used.names[i]), "network '%s'", net->rec.name);
 		if (net->rec.pool4.present)
-			used.all[used.n_all++] = (struct ipam_used_subnet){ net->rec.pool4.subnet,
-									    used.names[i] };
+			used.all[used.n_all++] =
+				(struct ipam_used_subnet){ net->rec.pool4.subnet, used.names[i] };
 		if (net->rec.pool6.present)
-			used.all[used.n_all++] = (struct ipam_used_subnet){ net->rec.pool6.subnet,
-									    used.names[i] };
+			used.all[used.n_all++] =
+				(struct ipam_used_subnet){ net->rec.pool6.subnet, used.names[i] };
 	}
 	*ret = used;
 	return 0;
@@ -178,9 +178,10 @@ int netd_network_create(struct netd *netd, const struct network_request *req,
 	int r;
 
 	if (netd_network_find(netd, req->name))
-		return error_set(err, EEXIST,
-				 "network '%s' already exists: choose another name or delete it first",
-				 req->name);
+		return error_set(
+			err, EEXIST,
+			"network '%s' already exists: choose another name or delete it first",
+			req->name);
 	r = network_plan(netd, req, &rec, err);
 	if (r == 0)
 		r = netd_network_new(&rec, &net, err);

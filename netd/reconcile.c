@@ -71,8 +71,7 @@ static int reconcile_rewire(struct netd_network *net, const struct store_endpoin
 	if (r == 0)
 		r = net->ops->endpoint_attach(&kn, &ke, err);
 	if (r < 0)
-		return error_prefix(err, "rewire '%s' on network '%s'", ep->container,
-				    ep->network);
+		return error_prefix(err, "rewire '%s' on network '%s'", ep->container, ep->network);
 	log_info("rewired '%s' (pid %d) to the recreated bridge of network '%s'", ep->container,
 		 (int)ep->pid, ep->network);
 	return 0;

@@ -41,13 +41,13 @@ json_t *api_endpoint_json(const struct netd *netd, const struct netd_network *ne
 
 	mac_format(ep->mac, mac);
 	if (ep->has_addr4)
-		json_array_append_new(addresses,
-				      json_prefix(true, &(struct ip_prefix){ ep->addr4,
-									     rec->pool4.subnet.len }));
+		json_array_append_new(
+			addresses,
+			json_prefix(true, &(struct ip_prefix){ ep->addr4, rec->pool4.subnet.len }));
 	if (ep->has_addr6)
-		json_array_append_new(addresses,
-				      json_prefix(true, &(struct ip_prefix){ ep->addr6,
-									     rec->pool6.subnet.len }));
+		json_array_append_new(
+			addresses,
+			json_prefix(true, &(struct ip_prefix){ ep->addr6, rec->pool6.subnet.len }));
 	for (size_t i = 0; i < n_servers; i++)
 		json_array_append_new(dns, json_addr(true, &servers[i]));
 
@@ -72,8 +72,8 @@ json_t *api_network_json(struct netd *netd, const struct netd_network *net, bool
 	else
 		store_endpoint_count(netd->store, NULL, rec->name, &n_eps, NULL);
 
-	obj = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:b, s:I, s:I}",
-			"name", rec->name, "type", rec->kind, "interface",
+	obj = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:b, s:I, s:I}", "name",
+			rec->name, "type", rec->kind, "interface",
 			rec->ifname[0] ? rec->ifname : rec->parent, "parent",
 			rec->parent[0] ? json_string(rec->parent) : json_null(), "subnet",
 			json_prefix(rec->pool4.present, &rec->pool4.subnet), "gateway",

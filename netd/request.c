@@ -46,8 +46,9 @@ static int read_addr(const json_t *body, const char *key, bool *present, struct 
 	if (ip_addr_parse(text, ret, err) < 0)
 		return error_prefix(err, "invalid %s: field '%s'", WHERE, key);
 	if (ret->family != family)
-		return error_set(err, EINVAL, "invalid %s: field '%s' is '%s', expected an %s address",
-				 WHERE, key, text, family == AF_INET ? "IPv4" : "IPv6");
+		return error_set(err, EINVAL,
+				 "invalid %s: field '%s' is '%s', expected an %s address", WHERE,
+				 key, text, family == AF_INET ? "IPv4" : "IPv6");
 	*present = true;
 	return 0;
 }
@@ -76,8 +77,8 @@ static int read_subnet(const json_t *body, const char *key, int family, bool *pr
 	return 0;
 }
 
-static int read_name(const json_t *body, const char *key, const char *kind, char *out,
-		     size_t size, struct reef_error *err)
+static int read_name(const json_t *body, const char *key, const char *kind, char *out, size_t size,
+		     struct reef_error *err)
 {
 	const char *text = NULL;
 	int r = json_read_string(body, key, true, &text, WHERE, err);
@@ -117,16 +118,16 @@ static int network_request_check(const struct network_request *req, struct reef_
 				 "invalid %s: field 'gateway' needs an explicit 'subnet'", WHERE);
 	if (req->has_gateway6 && (!req->ipv6 || req->ipv6_auto))
 		return error_set(err, EINVAL,
-				 "invalid %s: field 'gateway6' needs an explicit 'ipv6' subnet", WHERE);
+				 "invalid %s: field 'gateway6' needs an explicit 'ipv6' subnet",
+				 WHERE);
 	return 0;
 }
 
-int network_request_parse(const json_t *body, struct network_request *ret,
-			  struct reef_error *err)
+int network_request_parse(const json_t *body, struct network_request *ret, struct reef_error *err)
 {
-	static const char *const keys[] = { "name",	"type",	   "subnet",  "ipv6",
-					    "gateway",	"gateway6", "internal", "isolate",
-					    "mtu",	"parent",   NULL };
+	static const char *const keys[] = { "name",    "type",	   "subnet",   "ipv6",
+					    "gateway", "gateway6", "internal", "isolate",
+					    "mtu",     "parent",   NULL };
 	struct network_request req = { .subnet_auto = true };
 	const char *kind = "bridge", *parent = NULL;
 	bool subnet_given = false;
@@ -178,9 +179,9 @@ int network_request_parse(const json_t *body, struct network_request *ret,
 
 int attach_request_parse(const json_t *body, struct attach_request *ret, struct reef_error *err)
 {
-	static const char *const keys[] = { "container", "pid", "network",	 "interface",
-					    "address",	 "address6", "mac", "default_route",
-					    NULL };
+	static const char *const keys[] = { "container", "pid",		  "network",
+					    "interface", "address",	  "address6",
+					    "mac",	 "default_route", NULL };
 	struct attach_request req = { .default_route = -1 };
 	const char *ifname = "eth0", *mac = NULL;
 	long long pid = 0;

@@ -23,10 +23,10 @@
 /* Body of POST /v1/networks. */
 struct network_request {
 	char name[REEF_NAME_MAX + 1];
-	char kind[16];			/* "bridge" (default) or "macvlan" */
-	bool subnet_auto;		/* "subnet": "auto", the default */
+	char kind[16];	  /* "bridge" (default) or "macvlan" */
+	bool subnet_auto; /* "subnet": "auto", the default */
 	struct ip_prefix subnet;
-	bool ipv6;			/* "ipv6" given */
+	bool ipv6; /* "ipv6" given */
 	bool ipv6_auto;
 	struct ip_prefix subnet6;
 	bool has_gateway;
@@ -35,8 +35,8 @@ struct network_request {
 	struct ip_addr gateway6;
 	bool internal;
 	bool isolate;
-	unsigned mtu;			/* 0: the default */
-	char parent[STORE_IFNAMSIZ];	/* macvlan only */
+	unsigned mtu;		     /* 0: the default */
+	char parent[STORE_IFNAMSIZ]; /* macvlan only */
 };
 
 /* Body of POST /v1/endpoints. */
@@ -44,22 +44,21 @@ struct attach_request {
 	char container[REEF_NAME_MAX + 1];
 	pid_t pid;
 	char network[REEF_NAME_MAX + 1];
-	char ifname[STORE_IFNAMSIZ];	/* "interface", default "eth0" */
+	char ifname[STORE_IFNAMSIZ]; /* "interface", default "eth0" */
 	bool has_addr4;
 	struct ip_addr addr4;
 	bool has_addr6;
 	struct ip_addr addr6;
 	bool has_mac;
 	uint8_t mac[6];
-	int default_route;		/* -1: not given, else 0 or 1 */
+	int default_route; /* -1: not given, else 0 or 1 */
 };
 
 /* Limits of the values a network may have. */
 #define REQUEST_MTU_MIN 576   /* RFC 791: every IPv4 host must accept 576-byte datagrams */
 #define REQUEST_MTU_MAX 65535 /* the largest MTU of a Linux bridge or veth */
 
-int network_request_parse(const json_t *body, struct network_request *ret,
-			  struct reef_error *err);
+int network_request_parse(const json_t *body, struct network_request *ret, struct reef_error *err);
 int attach_request_parse(const json_t *body, struct attach_request *ret, struct reef_error *err);
 
 /*

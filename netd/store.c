@@ -106,8 +106,8 @@ static sqlite3_stmt *store_stmt(struct store *store, const char *sql, struct ree
 		error_set(err, ENOSPC, "database: statement cache is full");
 		return NULL;
 	}
-	rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &store->cache[i].stmt,
-				NULL);
+	rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				&store->cache[i].stmt, NULL);
 	if (rc != SQLITE_OK) {
 		store_db_error(store, rc, "database: prepare", err);
 		return NULL;
@@ -156,7 +156,8 @@ int store_open(const char *path, struct store **ret, struct reef_error *err)
 	if (!store)
 		return error_set(err, ENOMEM, "allocate store");
 	rc = sqlite3_open_v2(path, &store->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		r = error_set(err, EIO, "open database '%s': %s", path,
 			      store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
@@ -349,8 +350,7 @@ int store_network_delete(struct store *store, const char *name, struct reef_erro
 	return 0;
 }
 
-static int store_pools_load(struct store *store, struct store_network *net,
-			    struct reef_error *err)
+static int store_pools_load(struct store *store, struct store_network *net, struct reef_error *err)
 {
 	static const char sql[] =
 		"SELECT family, subnet, gateway, cursor FROM pools WHERE network = ?;";
@@ -559,8 +559,7 @@ int store_endpoint_delete(struct store *store, const char *container, const char
 #define ENDPOINT_COLUMNS \
 	"container, network, pid, start_time, ifname, host_ifname, mac, addr4, addr6, default_route"
 
-static int endpoint_from_row(sqlite3_stmt *stmt, struct store_endpoint *ep,
-			     struct reef_error *err)
+static int endpoint_from_row(sqlite3_stmt *stmt, struct store_endpoint *ep, struct reef_error *err)
 {
 	char mac[MAC_STRLEN + 1];
 
@@ -574,8 +573,8 @@ static int endpoint_from_row(sqlite3_stmt *stmt, struct store_endpoint *ep,
 	column_copy(stmt, 6, mac, sizeof(mac));
 	ep->default_route = sqlite3_column_int(stmt, 9) != 0;
 	if (mac_parse(mac, ep->mac, err) < 0)
-		return error_prefix(err, "database: corrupt MAC of endpoint '%s/%s'",
-				    ep->container, ep->network);
+		return error_prefix(err, "database: corrupt MAC of endpoint '%s/%s'", ep->container,
+				    ep->network);
 	if (column_addr(stmt, 7, &ep->has_addr4, &ep->addr4, err) < 0 ||
 	    column_addr(stmt, 8, &ep->has_addr6, &ep->addr6, err) < 0)
 		return -EIO;

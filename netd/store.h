@@ -19,7 +19,7 @@
  * endpoints and leases; deleting an endpoint deletes its leases.
  *
  * Callers group changes with store_begin() / store_commit() and undo them
- * with store_rollback(); every other function runs inside the current
+ * with store_rollback().  Every other function runs inside the current
  * transaction, or on its own when none is open.
  */
 struct store;
@@ -35,23 +35,23 @@ struct store_pool {
 
 struct store_network {
 	char name[REEF_NAME_MAX + 1];
-	char kind[16];			/* "bridge" or "macvlan" */
-	char ifname[STORE_IFNAMSIZ];	/* the bridge ("rb" + hash); empty for macvlan */
-	char parent[STORE_IFNAMSIZ];	/* macvlan parent; empty for bridges */
+	char kind[16];		     /* "bridge" or "macvlan" */
+	char ifname[STORE_IFNAMSIZ]; /* the bridge ("rb" + hash); empty for macvlan */
+	char parent[STORE_IFNAMSIZ]; /* macvlan parent; empty for bridges */
 	unsigned mtu;
 	bool internal;
 	bool isolate;
 	struct store_pool pool4;
 	struct store_pool pool6;
-	long long created;		/* seconds since the epoch */
+	long long created; /* seconds since the epoch */
 };
 
 struct store_endpoint {
 	char container[REEF_NAME_MAX + 1];
 	char network[REEF_NAME_MAX + 1];
 	pid_t pid;
-	unsigned long long start_time;	/* field 22 of /proc/PID/stat, in clock ticks since boot */
-	char ifname[STORE_IFNAMSIZ];	/* name inside the container */
+	unsigned long long start_time; /* field 22 of /proc/PID/stat, in clock ticks since boot */
+	char ifname[STORE_IFNAMSIZ];   /* name inside the container */
 	char host_ifname[STORE_IFNAMSIZ];
 	uint8_t mac[6];
 	bool has_addr4;

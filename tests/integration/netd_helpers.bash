@@ -1,5 +1,5 @@
-# Helpers for the reef-netd tests.  Each test gets a namespace that stands
-# in for the host ($HOST), a reef-netd running inside it with its own root
+# Helpers for the reef-netd tests.  Each test gets a namespace that acts
+# as the host ($HOST), a reef-netd running inside it with its own root
 # ($ROOT), and stand-in containers: sleep processes in namespaces of their own.
 
 # Creates $HOST and $ROOT and starts reef-netd there.

@@ -65,10 +65,10 @@ static void test_network_defaults(void **state)
 
 static void test_network_all_fields(void **state)
 {
-	_cleanup_json_ json_t *body =
-		parse("{\"name\":\"lab\",\"type\":\"bridge\",\"subnet\":\"10.1.2.0/24\","
-		      "\"gateway\":\"10.1.2.254\",\"ipv6\":\"fd00:1::/64\","
-		      "\"gateway6\":\"fd00:1::fe\",\"internal\":true,\"isolate\":true,\"mtu\":9000}");
+	_cleanup_json_ json_t *body = parse(
+		"{\"name\":\"lab\",\"type\":\"bridge\",\"subnet\":\"10.1.2.0/24\","
+		"\"gateway\":\"10.1.2.254\",\"ipv6\":\"fd00:1::/64\","
+		"\"gateway6\":\"fd00:1::fe\",\"internal\":true,\"isolate\":true,\"mtu\":9000}");
 	struct network_request req;
 	struct reef_error err = { 0 };
 	char text[IP_PREFIX_STRLEN];
@@ -117,8 +117,9 @@ static void test_network_bad_inputs(void **state)
 	network_rejects("{}", "missing field 'name'");
 	network_rejects("{\"name\":5}", "field 'name' must be a string");
 	network_rejects("{\"name\":\"bad_name\"}", "invalid network name 'bad_name'");
-	network_rejects("{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
-			"64 characters, the maximum is 63");
+	network_rejects(
+		"{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+		"64 characters, the maximum is 63");
 	network_rejects("{\"name\":\"lab\",\"color\":\"red\"}", "unknown field 'color'");
 	network_rejects("{\"name\":\"lab\",\"type\":\"vxlan\"}",
 			"field 'type' is 'vxlan', expected 'bridge' or 'macvlan'");
@@ -214,10 +215,12 @@ static void test_attach_bad_inputs(void **state)
 		       "field 'interface' is empty");
 	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address\":\"x\"}",
 		       "field 'address'");
-	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address\":\"fd00::1\"}",
-		       "expected an IPv4 address");
-	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address6\":\"10.0.0.1\"}",
-		       "expected an IPv6 address");
+	attach_rejects(
+		"{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address\":\"fd00::1\"}",
+		"expected an IPv4 address");
+	attach_rejects(
+		"{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address6\":\"10.0.0.1\"}",
+		"expected an IPv6 address");
 	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"mac\":\"zz\"}",
 		       "field 'mac'");
 	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\","
@@ -262,7 +265,8 @@ static void test_query_bool(void **state)
 	assert_int_equal(query_bool_parse("force", "0", &value, &err), 0);
 	assert_false(value);
 	assert_int_equal(query_bool_parse("force", "maybe", &value, &err), -EINVAL);
-	assert_string_equal(err.message, "invalid query: 'force' is 'maybe', expected true or false");
+	assert_string_equal(err.message,
+			    "invalid query: 'force' is 'maybe', expected true or false");
 }
 
 int main(void)

@@ -45,8 +45,7 @@ static struct store_network network(const char *name, const char *subnet, const 
 	return net;
 }
 
-static struct store_endpoint endpoint(const char *container, const char *network,
-				      const char *addr)
+static struct store_endpoint endpoint(const char *container, const char *network, const char *addr)
 {
 	struct store_endpoint ep = { .pid = 1234, .start_time = 99, .default_route = true };
 
