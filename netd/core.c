@@ -11,18 +11,6 @@
 
 #define IFNAME_ATTEMPTS 16
 
-void netd_ifname_hash(const char *prefix, const char *key, unsigned attempt, char ret[16])
-{
-	/* FNV-1a, 64 bits: stable across versions, so a name found after a restart matches. */
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const char *p = key; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	for (unsigned i = 0; i < attempt; i++)
-		h = (h ^ 0xff) * 0x100000001b3ULL;
-	snprintf(ret, 16, "%.2s%011llx", prefix, (unsigned long long)(h & 0xfffffffffffULL));
-}
-
 int netd_ifname_pick(struct netd *netd, const char *prefix, const char *key, char ret[16],
 		     struct reef_error *err)
 {

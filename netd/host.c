@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Facts about the host that policy reads: processes and resolv.conf. */
+/* Facts about the host that policy reads (processes, resolv.conf), and interface names. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -93,4 +93,16 @@ size_t resolv_nameservers(const char *path, struct ip_addr *ret, size_t max)
 	}
 	fclose(f);
 	return n;
+}
+
+void netd_ifname_hash(const char *prefix, const char *key, unsigned attempt, char ret[16])
+{
+	/* FNV-1a, 64 bits: stable across versions, so a name found after a restart matches. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *p = key; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	for (unsigned i = 0; i < attempt; i++)
+		h = (h ^ 0xff) * 0x100000001b3ULL;
+	snprintf(ret, 16, "%.2s%011llx", prefix, (unsigned long long)(h & 0xfffffffffffULL));
 }
