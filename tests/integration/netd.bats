@@ -124,6 +124,34 @@ teardown() {
 	[ "$(echo "${lines[1]}" | jq -r '.detached')" = 0 ]
 }
 
+@test "detach after the container is gone cleans the host" {
+	reef network create lab --subnet 10.90.0.0/24
+	read -r ns1 pid1 < <(standin_start c1)
+	run attach c1 "$pid1" lab
+	[ "${lines[0]}" = 201 ]
+	kill -9 "$pid1"
+	ip netns del "$ns1"
+
+	run api DELETE /v1/endpoints/c1/lab
+	[ "${lines[0]}" = 200 ]
+	[ "$(echo "${lines[1]}" | jq -r '.detached')" = 1 ]
+	[ "$(host_links | grep -c '^rf' || true)" -eq 0 ]
+	[ "$(db_count endpoints)" -eq 0 ]
+	[ "$(db_count leases)" -eq 0 ]
+}
+
+@test "ipv6 network gives both address families" {
+	reef network create dual --subnet 10.95.0.0/24 --ipv6 fd00:95::/64
+	read -r ns1 pid1 < <(standin_start c1)
+	run attach c1 "$pid1" dual
+	[ "${lines[0]}" = 201 ]
+	[ "$(echo "${lines[1]}" | jq -r '.addresses | join(" ")')" = "10.95.0.2/24 fd00:95::2/64" ]
+	[ "$(echo "${lines[1]}" | jq -r '.gateway6')" = fd00:95::1 ]
+	ip -n "$ns1" -6 addr show dev eth0 | grep -q 'fd00:95::2/64'
+	ip -n "$ns1" -6 route show default | grep -q 'via fd00:95::1'
+	[ "$(db "SELECT count(*) FROM leases WHERE container = 'c1';")" -eq 2 ]
+}
+
 @test "isolated network blocks container to container" {
 	reef network create iso --subnet 10.92.0.0/24 --isolate
 	read -r ns1 pid1 < <(standin_start c1)
