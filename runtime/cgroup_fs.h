@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../common/error.h"
 
@@ -33,6 +34,9 @@ struct cgroup_mount {
  */
 int cgroup_mounts_read(struct cgroup_mount *mounts, size_t max, size_t *ret_n,
 		       struct reef_error *err);
+/* Does the work of cgroup_mounts_read on mountinfo text read from F. */
+int cgroup_mounts_parse(FILE *f, struct cgroup_mount *mounts, size_t max, size_t *ret_n,
+			struct reef_error *err);
 
 const char *cgroup_controller_name(unsigned controller);
 
