@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -364,6 +365,14 @@ int cli_image_run(struct cli_context *ctx, int argc, char **argv)
 		{ "info", NULL, image_info_run },     { "alias", NULL, image_alias_run },
 		{ "delete", NULL, image_delete_run }, { "export", NULL, image_export_run },
 	};
+
+	/*
+	 * pax headers carry member names in UTF-8, and libarchive converts them
+	 * to the locale's character set.  The C locale cannot represent
+	 * non-ASCII names, so a Debian rootfs would fail to import under it.
+	 */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 
 	if (argc == 0 || cli_is_help(argv[0])) {
 		fputs(image_usage, argc == 0 ? stderr : stdout);

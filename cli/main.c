@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "container.h"
 
 #define REEF_VERSION "0.1.0"
 
 /* Command groups add themselves here; each is implemented in its own file. */
 static const struct cli_command commands[] = {
+	CONTAINER_COMMANDS,
 	{ "image", "manage the local image store", cli_image_run },
 	{ 0 },
 };

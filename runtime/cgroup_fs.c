@@ -17,8 +17,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } controller_names[] = {
-	{"cpu", CG_CPU},       {"memory", CG_MEMORY},	{"pids", CG_PIDS},
-	{"cpuset", CG_CPUSET}, {"freezer", CG_FREEZER},
+	{ "cpu", CG_CPU },	 { "memory", CG_MEMORY },   { "pids", CG_PIDS },
+	{ "cpuset", CG_CPUSET }, { "freezer", CG_FREEZER },
 };
 
 const char *cgroup_controller_name(unsigned controller)
@@ -106,14 +106,23 @@ static bool mountinfo_cgroup_parse(char *line, char **ret_path, char **ret_super
 int cgroup_mounts_read(struct cgroup_mount *mounts, size_t max, size_t *ret_n,
 		       struct reef_error *err)
 {
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int r;
+
+	if (!f)
+		return error_set_errno(err, errno, "open /proc/self/mountinfo");
+	r = cgroup_mounts_parse(f, mounts, max, ret_n, err);
+	fclose(f);
+	return r;
+}
+
+int cgroup_mounts_parse(FILE *f, struct cgroup_mount *mounts, size_t max, size_t *ret_n,
+			struct reef_error *err)
+{
 	_cleanup_(free_ptr) char *line = NULL;
 	char keys[max][256];
 	size_t cap = 0, n = 0;
-	FILE *f;
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return error_set_errno(err, errno, "open /proc/self/mountinfo");
 	while (getline(&line, &cap, f) > 0) {
 		char *path, *superopts;
 		bool unified;
@@ -123,17 +132,18 @@ int cgroup_mounts_read(struct cgroup_mount *mounts, size_t max, size_t *ret_n,
 		/* Two mounts of one v1 hierarchy have the same super options. */
 		if (mount_seen(mounts, keys, n, superopts, unified))
 			continue;
-		if (n == max || strlen(path) >= sizeof(mounts[n].path)) {
-			fclose(f);
-			return error_set(err, E2BIG, "too many cgroup mounts, or a path too long");
-		}
+		if (n == max)
+			return error_set(err, E2BIG, "more than %zu cgroup hierarchies are mounted",
+					 max);
+		if (strlen(path) >= sizeof(mounts[n].path))
+			return error_set(err, ENAMETOOLONG,
+					 "cgroup mount path '%.64s...' is too long", path);
 		snprintf(keys[n], sizeof(keys[n]), "%s", superopts);
 		strcpy(mounts[n].path, path);
 		mounts[n].unified = unified;
 		mounts[n].controllers = unified ? 0 : controllers_parse(superopts, ",");
 		n++;
 	}
-	fclose(f);
 	*ret_n = n;
 	return 0;
 }
@@ -192,12 +202,13 @@ int cgroup_file_write_u64(const char *dir, const char *file, uint64_t value, str
 	return cgroup_file_write(dir, file, text, err);
 }
 
-int cgroup_v2_controllers_read(const char *dir, unsigned *ret, struct reef_error *err)
+int cgroup_v2_controllers_read(const char *dir, const char *file, unsigned *ret,
+			       struct reef_error *err)
 {
 	char list[1024];
 	int r;
 
-	r = cgroup_file_read(dir, "cgroup.controllers", list, sizeof(list), err);
+	r = cgroup_file_read(dir, file, list, sizeof(list), err);
 	if (r < 0)
 		return r;
 	*ret = controllers_parse(list, " \n");

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../common/error.h"
 
@@ -33,11 +34,15 @@ struct cgroup_mount {
  */
 int cgroup_mounts_read(struct cgroup_mount *mounts, size_t max, size_t *ret_n,
 		       struct reef_error *err);
+/* Does the work of cgroup_mounts_read on mountinfo text read from F. */
+int cgroup_mounts_parse(FILE *f, struct cgroup_mount *mounts, size_t max, size_t *ret_n,
+			struct reef_error *err);
 
 const char *cgroup_controller_name(unsigned controller);
 
-/* Reads DIR/cgroup.controllers into CG_* bits. */
-int cgroup_v2_controllers_read(const char *dir, unsigned *ret, struct reef_error *err);
+/* Reads a list of controllers (DIR/cgroup.controllers or DIR/cgroup.subtree_control) into CG_* bits. */
+int cgroup_v2_controllers_read(const char *dir, const char *file, unsigned *ret,
+			       struct reef_error *err);
 
 /* Reads DIR/FILE into BUF (NUL-terminated); -ENOENT when the file does not exist. */
 int cgroup_file_read(const char *dir, const char *file, char *buf, size_t size,

@@ -20,7 +20,8 @@
 #define IMAGE_EXTRACT_FLAGS                                                              \
 	(ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |           \
 	 ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
-	 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SPARSE)
+	 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |      \
+	 ARCHIVE_EXTRACT_SPARSE)
 
 static int openat2_beneath(int dir_fd, const char *path, int flags)
 {
@@ -38,16 +39,18 @@ int image_writer_open(struct image_writer *w, const char *root, struct reef_erro
 	memset(w, 0, sizeof(*w));
 	w->root_fd = -1;
 
-	/*
-	 * libarchive gets absolute paths under ROOT, because archive_read_disk
-	 * changes the working directory while it walks.  ROOT must be free of
-	 * symlinks, or ARCHIVE_EXTRACT_SECURE_SYMLINKS rejects every member.
-	 */
-	if (!realpath(root, w->root))
-		return error_set_errno(err, errno, "open '%s'", root);
-	w->root_fd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	w->saved_cwd = -1;
+	snprintf(w->root, sizeof(w->root), "%s", root);
+	w->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->root_fd < 0)
 		return error_set_errno(err, errno, "open '%s'", root);
+	w->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w->saved_cwd < 0) {
+		int saved = errno;
+
+		image_writer_close(w, NULL);
+		return error_set_errno(err, saved, "open the working directory");
+	}
 	w->disk = archive_write_disk_new();
 	if (!w->disk) {
 		image_writer_close(w, NULL);
@@ -58,16 +61,37 @@ int image_writer_open(struct image_writer *w, const char *root, struct reef_erro
 	return 0;
 }
 
+/*
+ * Makes the rootfs the working directory.  libarchive resolves member paths
+ * relative to it, and ARCHIVE_EXTRACT_SECURE_SYMLINKS then checks only the
+ * member's own components.  archive_read_disk changes the working directory
+ * while it walks, so this runs before every call that uses a path.
+ */
+static int writer_enter(struct image_writer *w, struct reef_error *err)
+{
+	if (fchdir(w->root_fd) < 0)
+		return error_set_errno(err, errno, "enter '%s'", w->root);
+	return 0;
+}
+
 int image_writer_close(struct image_writer *w, struct reef_error *err)
 {
 	int r = 0;
 
+	if (w->disk && w->root_fd >= 0)
+		r = writer_enter(w, err);
 	if (w->disk) {
 		if (archive_write_close(w->disk) != ARCHIVE_OK)
 			r = error_set(err, EIO, "finish '%s': %s", w->root,
 				      archive_error_string(w->disk));
 		archive_write_free(w->disk);
 		w->disk = NULL;
+	}
+	if (w->saved_cwd >= 0) {
+		if (fchdir(w->saved_cwd) < 0 && r == 0)
+			r = error_set_errno(err, errno, "return to the working directory");
+		close(w->saved_cwd);
+		w->saved_cwd = -1;
 	}
 	if (w->root_fd >= 0) {
 		close(w->root_fd);
@@ -78,7 +102,7 @@ int image_writer_close(struct image_writer *w, struct reef_error *err)
 
 /*
  * Checks that the directory holding PATH resolves inside the rootfs
- * without a symlink; a directory that does not exist yet is fine, because
+ * without a symlink.  A directory that does not exist yet passes, because
  * libarchive creates it as a real directory.
  */
 static int writer_check_parent(struct image_writer *w, const char *path, struct reef_error *err)
@@ -147,7 +171,7 @@ static int writer_copy_data(struct image_writer *w, struct archive *in, const ch
 int image_writer_copy(struct image_writer *w, struct archive *in, struct archive_entry *entry,
 		      struct sha256 *content, struct reef_error *err)
 {
-	char path[PATH_MAX], target[PATH_MAX], full[PATH_MAX];
+	char path[PATH_MAX], target[PATH_MAX];
 	const char *hardlink = archive_entry_hardlink(entry);
 	int r;
 
@@ -160,8 +184,6 @@ int image_writer_copy(struct image_writer *w, struct archive *in, struct archive
 	r = writer_check_parent(w, path, err);
 	if (r < 0)
 		return r;
-	if (snprintf(full, sizeof(full), "%s/%s", w->root, path) >= (int)sizeof(full))
-		return error_set(err, ENAMETOOLONG, "member '%.64s...' is too long", path);
 
 	if (hardlink) {
 		r = image_path_clean(hardlink, target, sizeof(target), err);
@@ -170,13 +192,13 @@ int image_writer_copy(struct image_writer *w, struct archive *in, struct archive
 		r = writer_check_hardlink(w, path, target, err);
 		if (r < 0)
 			return r;
-		if (snprintf(full, sizeof(full), "%s/%s", w->root, target) >= (int)sizeof(full))
-			return error_set(err, ENAMETOOLONG, "member '%.64s...' is too long",
-					 target);
-		archive_entry_copy_hardlink(entry, full);
-		snprintf(full, sizeof(full), "%s/%s", w->root, path);
+		archive_entry_copy_hardlink(entry, target);
 	}
-	archive_entry_copy_pathname(entry, full);
+	archive_entry_copy_pathname(entry, path);
+
+	r = writer_enter(w, err);
+	if (r < 0)
+		return r;
 
 	if (archive_write_header(w->disk, entry) < ARCHIVE_WARN)
 		return error_set(err, EIO, "unpack '%s': %s", path, archive_error_string(w->disk));
@@ -187,6 +209,9 @@ int image_writer_copy(struct image_writer *w, struct archive *in, struct archive
 		if (!hardlink && archive_entry_filetype(entry) == AE_IFREG)
 			w->bytes += (uint64_t)archive_entry_size(entry);
 	}
+	r = writer_enter(w, err);
+	if (r < 0)
+		return r;
 	if (archive_write_finish_entry(w->disk) < ARCHIVE_WARN)
 		return error_set(err, EIO, "finish '%s': %s", path, archive_error_string(w->disk));
 	w->entries++;
@@ -382,7 +407,10 @@ int image_source_open(struct image_source *source, const char *path,
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open(a, source, NULL, source_read, source_close) != ARCHIVE_OK) {
-		int r = error_set(err, EINVAL, "open '%s': %s", path, archive_error_string(a));
+		int r = error_set(err, EINVAL,
+				  "open '%s': %s: give a tar archive (.tar, .tar.gz, .tar.xz, "
+				  ".tar.zst), a rootfs directory or an OCI layout",
+				  path, archive_error_string(a));
 
 		archive_read_free(a);
 		return r;

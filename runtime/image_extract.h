@@ -25,14 +25,15 @@
 struct image_writer {
 	struct archive *disk;
 	int root_fd;	     /* the rootfs directory */
-	char root[PATH_MAX]; /* its canonical path */
+	int saved_cwd;	     /* the working directory to return to */
+	char root[PATH_MAX]; /* the rootfs path, for messages and tree removals */
 	uint64_t bytes;	     /* sum of the regular files' sizes written */
 	uint64_t entries;
 };
 
-/* Opens ROOT, an existing directory, for unpacking. */
+/* Opens ROOT, an existing directory, for unpacking; the working directory changes until close. */
 int image_writer_open(struct image_writer *w, const char *root, struct reef_error *err);
-/* Applies the directory modes and times that libarchive defers to the end. */
+/* Applies the directory modes and times that libarchive defers, and restores the working directory. */
 int image_writer_close(struct image_writer *w, struct reef_error *err);
 
 /*

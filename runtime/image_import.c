@@ -107,7 +107,7 @@ static int import_tarball(struct import_job *job, const char *file,
 		return error_set(err, ENOMEM, "allocate an archive reader");
 	r = image_source_open(source, file, progress, &a, err);
 	if (r < 0)
-		return r;
+		return error_prefix(err, "import '%s'", file);
 	r = image_writer_open(&w, job->rootfs, err);
 	if (r == 0) {
 		r = image_writer_unpack(&w, a, false, err);

@@ -316,52 +316,65 @@ static int oci_manifest_find(const char *dir, char ret_digest[65], uint64_t *ret
 	return 0;
 }
 
-/* Reads the rest of SOURCE after the tar end, so the digest covers the whole blob. */
-static int oci_source_drain(struct archive *a, struct image_source *source, struct reef_error *err)
+/* Hashes the blob at PATH and compares it with its descriptor's digest and size. */
+static int oci_blob_verify(const char *path, const char *hex, uint64_t size,
+			   struct image_source *source, struct reef_error *err)
 {
-	(void)a;
+	char actual[SHA256_HEX_SIZE];
+	_cleanup_(close_fd) int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct sha256 hash;
+	uint64_t bytes = 0;
+
+	if (fd < 0)
+		return error_set_errno(err, errno, "open OCI blob '%s'", path);
+	sha256_init(&hash);
 	for (;;) {
-		ssize_t n = read(source->fd, source->buffer, sizeof(source->buffer));
+		ssize_t n = read(fd, source->buffer, sizeof(source->buffer));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return error_set_errno(err, errno, "read layer");
+			return error_set_errno(err, errno, "read OCI blob '%s'", path);
 		if (n == 0)
-			return 0;
-		sha256_update(&source->hash, source->buffer, (size_t)n);
-		source->bytes += (uint64_t)n;
+			break;
+		sha256_update(&hash, source->buffer, (size_t)n);
+		bytes += (uint64_t)n;
 	}
+	sha256_final_hex(&hash, actual);
+	if (strcmp(actual, hex) != 0 || bytes != size)
+		return error_set(err, EINVAL,
+				 "layer '%s' is corrupt: %llu bytes with sha256 %s, expected %llu "
+				 "bytes with sha256 %s",
+				 path, (unsigned long long)bytes, actual, (unsigned long long)size,
+				 hex);
+	return 0;
 }
 
+/*
+ * Applies one layer in three reads: the digest check before anything is
+ * trusted, the whiteouts (which hide only the lower layers' files), then
+ * the layer's own files.
+ */
 static int oci_layer_apply(struct image_writer *w, const char *dir, const char *hex, uint64_t size,
 			   struct image_source *source, struct reef_error *err)
 {
-	char path[PATH_MAX], actual[SHA256_HEX_SIZE];
+	char path[PATH_MAX];
 	struct archive *a = NULL;
 	int r;
 
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
+	r = oci_blob_verify(path, hex, size, source, err);
+	if (r < 0)
+		return r;
 
-	/* Pass 1: whiteouts, which hide only the lower layers, and the digest check. */
 	r = image_source_open(source, path, source->progress, &a, err);
 	if (r < 0)
 		return r;
 	r = image_writer_whiteouts(w, a, err);
-	if (r == 0)
-		r = oci_source_drain(a, source, err);
 	archive_read_free(a);
 	if (r < 0)
 		return error_prefix(err, "layer sha256:%.12s", hex);
-	sha256_final_hex(&source->hash, actual);
-	if (strcmp(actual, hex) != 0 || source->bytes != size)
-		return error_set(err, EINVAL,
-				 "layer '%s' is corrupt: %llu bytes with sha256 %s, expected %llu "
-				 "bytes with sha256 %s",
-				 path, (unsigned long long)source->bytes, actual,
-				 (unsigned long long)size, hex);
 
-	/* Pass 2: the layer's files. */
 	r = image_source_open(source, path, source->progress, &a, err);
 	if (r < 0)
 		return r;

@@ -42,7 +42,7 @@ int image_path_clean(const char *in, char *out, size_t size, struct reef_error *
 	return 0;
 }
 
-#define WHITEOUT_PREFIX "/.wh."
+#define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
 #define WHITEOUT_META	".wh..wh."
 
@@ -55,7 +55,7 @@ int image_whiteout_parse(const char *path, char *ret_target, size_t size,
 	const char *name;
 	int n;
 
-	if (strncmp(base, WHITEOUT_PREFIX + 1, strlen(WHITEOUT_PREFIX) - 1) != 0) {
+	if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) != 0) {
 		*ret_kind = IMAGE_WHITEOUT_NONE;
 		return 0;
 	}
@@ -73,7 +73,7 @@ int image_whiteout_parse(const char *path, char *ret_target, size_t size,
 		return 0;
 	}
 
-	name = base + strlen(WHITEOUT_PREFIX) - 1;
+	name = base + strlen(WHITEOUT_PREFIX);
 	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return error_set(err, EINVAL, "invalid whiteout '%s': it names no file", path);
 	n = dir_len ? snprintf(ret_target, size, "%.*s/%s", (int)dir_len, path, name)

@@ -24,7 +24,7 @@ static inline uint32_t ror32(uint32_t x, unsigned n)
 
 static void sha256_compress(uint32_t state[8], const uint8_t block[64])
 {
-	uint32_t w[64], s[8];
+	uint32_t w[64], a, b, c, d, e, f, g, h;
 
 	for (int i = 0; i < 16; i++)
 		w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
@@ -36,20 +36,26 @@ static void sha256_compress(uint32_t state[8], const uint8_t block[64])
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 
-	memcpy(s, state, sizeof(s));
+	a = state[0], b = state[1], c = state[2], d = state[3];
+	e = state[4], f = state[5], g = state[6], h = state[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t ch = (s[4] & s[5]) ^ (~s[4] & s[6]);
-		uint32_t maj = (s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]);
-		uint32_t t1 = s[7] + (ror32(s[4], 6) ^ ror32(s[4], 11) ^ ror32(s[4], 25)) + ch +
-			      sha256_k[i] + w[i];
-		uint32_t t2 = (ror32(s[0], 2) ^ ror32(s[0], 13) ^ ror32(s[0], 22)) + maj;
+		uint32_t ch = (e & f) ^ (~e & g);
+		uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ch + sha256_k[i] +
+			      w[i];
+		uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + maj;
 
-		memmove(s + 1, s, 7 * sizeof(s[0]));
-		s[4] += t1;
-		s[0] = t1 + t2;
+		h = g;
+		g = f;
+		f = e;
+		e = d + t1;
+		d = c;
+		c = b;
+		b = a;
+		a = t1 + t2;
 	}
-	for (int i = 0; i < 8; i++)
-		state[i] += s[i];
+	state[0] += a, state[1] += b, state[2] += c, state[3] += d;
+	state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
 void sha256_init(struct sha256 *ctx)

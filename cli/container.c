@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: MIT */
+/* The container commands: launch, list, info, start, stop, restart, delete, exec, logs. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/json.h"
+#include "../runtime/container.h"
+#include "../runtime/image.h"
+#include "../runtime/security.h"
+#include "cli.h"
+#include "container.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define ENV_MAX	     256
+
+static const char launch_usage[] =
+	"usage: reef launch IMAGE|ROOTFS-DIR NAME [OPTION...] [-- COMMAND ARG...]\n\n"
+	"Starts container NAME from an image or a root filesystem directory, in new user, pid,\n"
+	"mount, network, uts, ipc and cgroup namespaces.  Without COMMAND it runs /sbin/init.\n\n"
+	"options:\n"
+	"  --network NET[,ip=ADDR][,mac=MAC]  attach to network NET (repeatable)\n"
+	"  --memory SIZE        memory limit in bytes, or with a suffix k, m or g (1024-based)\n"
+	"  --cpus N             CPU time limit in CPUs, such as 0.5 or 2\n"
+	"  --pids N             maximum number of processes\n"
+	"  --env KEY=VALUE      set an environment variable (repeatable)\n"
+	"  --workdir DIR        working directory of the command (default /)\n"
+	"  --cap-add CAP        add a capability to the default set (repeatable, or ALL)\n"
+	"  --cap-drop CAP       drop a capability from the set (repeatable, or ALL)\n"
+	"  --security-opt seccomp=unconfined  run without the seccomp filter\n"
+	"  --privileged         no user namespace, every capability, no seccomp, writable /sys\n"
+	"  --init               run a reaper as pid 1 that forwards signals (default with COMMAND)\n"
+	"  --no-init            run COMMAND itself as pid 1\n"
+	"  --rm                 delete the container when its command exits\n";
+
+static int option_value(int argc, char **argv, int *i, const char *option, const char **ret)
+{
+	size_t len = strlen(option);
+
+	if (strncmp(argv[*i], option, len) == 0 && argv[*i][len] == '=') {
+		*ret = argv[*i] + len + 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], option) != 0)
+		return 0;
+	if (*i + 1 >= argc)
+		return -cli_failf(2, "missing value for %s: run 'reef launch --help'", option);
+	*ret = argv[++*i];
+	return 1;
+}
+
+static int size_parse(const char *text, uint64_t *ret)
+{
+	char *end;
+	unsigned long long value;
+	unsigned shift = 0;
+
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || value == 0 || value > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*ret = value << shift;
+	return 0;
+}
+
+static int network_parse(const char *spec, struct container_config *config)
+{
+	struct container_network *net;
+	char copy[256], *field, *save = NULL;
+	struct reef_error err = { 0 };
+
+	if (config->n_networks >= CONTAINER_NETWORKS_MAX)
+		return cli_failf(2, "too many --network options: at most %d",
+				 CONTAINER_NETWORKS_MAX);
+	if (strlen(spec) >= sizeof(copy))
+		return cli_failf(2, "invalid --network '%.32s...': too long", spec);
+	strcpy(copy, spec);
+	net = &config->networks[config->n_networks];
+	field = strtok_r(copy, ",", &save);
+	if (!field || name_validate("network", field, &err) < 0)
+		return cli_failf(2, "invalid --network '%s': %s", spec,
+				 field ? err.message : "give a network name");
+	strcpy(net->network, field);
+	while ((field = strtok_r(NULL, ",", &save))) {
+		if (strncmp(field, "ip=", 3) == 0 && strlen(field + 3) < sizeof(net->address))
+			strcpy(net->address, field + 3);
+		else if (strncmp(field, "mac=", 4) == 0 && strlen(field + 4) < sizeof(net->mac))
+			strcpy(net->mac, field + 4);
+		else
+			return cli_failf(2,
+					 "invalid --network '%s': unknown field '%s', give "
+					 "NET[,ip=ADDR][,mac=MAC]",
+					 spec, field);
+	}
+	for (size_t i = 0; i < config->n_networks; i++)
+		if (strcmp(config->networks[i].network, net->network) == 0)
+			return cli_failf(2, "network '%s' given twice", net->network);
+	config->n_networks++;
+	return 0;
+}
+
+static char **strv_dup(char *const *strv)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (strv[n])
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; copy && i < n; i++) {
+		copy[i] = strdup(strv[i]);
+		if (!copy[i]) {
+			for (size_t j = 0; j < i; j++)
+				free(copy[j]);
+			free(copy);
+			return NULL;
+		}
+	}
+	return copy;
+}
+
+struct launch_args {
+	struct container_config config;
+	const char *image;
+	const char *env[ENV_MAX];
+	size_t n_env;
+	uint64_t cap_add, cap_drop;
+	bool init_set, no_init;
+	char **command;
+};
+
+/* Parses one option at ARGV[*I]; returns 0 when consumed, a non-zero exit status otherwise. */
+static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
+{
+	struct container_config *c = &a->config;
+	struct reef_error err = { 0 };
+	const char *v = NULL;
+	uint64_t cap = 0;
+	int r;
+
+	if ((r = option_value(argc, argv, i, "--network", &v)))
+		return r < 0 ? -r : network_parse(v, c);
+	if ((r = option_value(argc, argv, i, "--memory", &v))) {
+		if (r > 0 && size_parse(v, &c->limits.memory_bytes) < 0)
+			return cli_failf(2,
+					 "invalid --memory '%s': give bytes, or a number with k, m "
+					 "or g, such as 256m",
+					 v);
+		return r < 0 ? -r : 0;
+	}
+	if ((r = option_value(argc, argv, i, "--cpus", &v))) {
+		char *end;
+		double cpus = r > 0 ? strtod(v, &end) : 0;
+
+		if (r < 0)
+			return -r;
+		if (*end || !(cpus >= 0.01 && cpus <= 1024))
+			return cli_failf(2,
+					 "invalid --cpus '%s': give a number of CPUs from 0.01, "
+					 "such as 0.5",
+					 v);
+		c->limits.cpu_period_us = 100000;
+		c->limits.cpu_quota_us = (uint64_t)(cpus * 100000 + 0.5);
+		return 0;
+	}
+	if ((r = option_value(argc, argv, i, "--pids", &v))) {
+		char *end;
+		unsigned long long n = r > 0 ? strtoull(v, &end, 10) : 0;
+
+		if (r < 0)
+			return -r;
+		if (*end || v[0] == '-' || n == 0 || n > 4194304)
+			return cli_failf(2, "invalid --pids '%s': give a number from 1 to 4194304",
+					 v);
+		c->limits.pids_max = n;
+		return 0;
+	}
+	if ((r = option_value(argc, argv, i, "--env", &v))) {
+		if (r < 0)
+			return -r;
+		if (!strchr(v, '=') || v[0] == '=')
+			return cli_failf(2, "invalid --env '%s': give KEY=VALUE", v);
+		if (a->n_env >= ENV_MAX)
+			return cli_failf(2, "too many --env options: at most %d", ENV_MAX);
+		a->env[a->n_env++] = v;
+		return 0;
+	}
+	if ((r = option_value(argc, argv, i, "--workdir", &v))) {
+		if (r < 0)
+			return -r;
+		if (v[0] != '/' || strlen(v) >= sizeof(c->workdir))
+			return cli_failf(2, "invalid --workdir '%s': give an absolute path", v);
+		strcpy(c->workdir, v);
+		return 0;
+	}
+	if ((r = option_value(argc, argv, i, "--cap-add", &v))) {
+		if (r > 0 && caps_parse(v, &cap, &err) < 0)
+			return cli_failf(2, "invalid --cap-add '%s': %s", v, err.message);
+		a->cap_add |= cap;
+		return r < 0 ? -r : 0;
+	}
+	if ((r = option_value(argc, argv, i, "--cap-drop", &v))) {
+		if (r > 0 && caps_parse(v, &cap, &err) < 0)
+			return cli_failf(2, "invalid --cap-drop '%s': %s", v, err.message);
+		a->cap_drop |= cap;
+		return r < 0 ? -r : 0;
+	}
+	if ((r = option_value(argc, argv, i, "--security-opt", &v))) {
+		if (r < 0)
+			return -r;
+		if (strcmp(v, "seccomp=unconfined") != 0)
+			return cli_failf(2,
+					 "invalid --security-opt '%s': only seccomp=unconfined is "
+					 "supported",
+					 v);
+		c->seccomp = false;
+		return 0;
+	}
+	if (strcmp(argv[*i], "--privileged") == 0)
+		c->privileged = true;
+	else if (strcmp(argv[*i], "--init") == 0)
+		a->init_set = true;
+	else if (strcmp(argv[*i], "--no-init") == 0)
+		a->no_init = true;
+	else if (strcmp(argv[*i], "--rm") == 0)
+		c->remove = true;
+	else
+		return cli_failf(2, "unknown option '%s': run 'reef launch --help' for the options",
+				 argv[*i]);
+	return 0;
+}
+
+static int launch_args_parse(struct launch_args *a, int argc, char **argv)
+{
+	const char *positional[2];
+	int n = 0, r;
+
+	a->config.seccomp = true;
+	a->config.caps = caps_default();
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			a->command = argv + i + 1;
+			if (!a->command[0])
+				return cli_failf(2, "missing command after '--'");
+			break;
+		}
+		if (cli_is_help(argv[i])) {
+			fputs(launch_usage, stdout);
+			return -1;
+		}
+		if (argv[i][0] != '-') {
+			if (n == 2)
+				return cli_failf(2,
+						 "unexpected argument '%s': put the command after "
+						 "'--'",
+						 argv[i]);
+			positional[n++] = argv[i];
+			continue;
+		}
+		r = launch_option(a, argc, argv, &i);
+		if (r)
+			return r;
+	}
+	if (n < 2) {
+		fputs(launch_usage, stderr);
+		return 2;
+	}
+	if (a->init_set && a->no_init)
+		return cli_failf(2, "--init and --no-init exclude each other");
+	a->image = positional[0];
+	if (strlen(positional[1]) > REEF_NAME_MAX)
+		return cli_failf(2, "invalid container name '%.32s...': at most %d characters",
+				 positional[1], REEF_NAME_MAX);
+	strcpy(a->config.name, positional[1]);
+	return 0;
+}
+
+/* Fills the config's rootfs from a directory, or from the image store. */
+static int launch_rootfs(struct cli_context *ctx, struct launch_args *a,
+			 struct image_config *image, struct reef_error *err)
+{
+	struct container_config *c = &a->config;
+	struct stat st;
+
+	if (strlen(a->image) >= sizeof(c->image))
+		return error_set(err, ENAMETOOLONG, "image name '%.32s...' is too long", a->image);
+	strcpy(c->image, a->image);
+	if (stat(a->image, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!realpath(a->image, c->rootfs))
+			return error_set_errno(err, errno, "resolve '%s'", a->image);
+		return 0;
+	}
+	if (strchr(a->image, '/'))
+		return error_set(err, ENOENT,
+				 "rootfs directory '%s' not found: give an existing "
+				 "directory, or an image name",
+				 a->image);
+	return image_resolve(&ctx->paths, a->image, c->fingerprint, c->rootfs, image, err);
+}
+
+static size_t strv_length(char *const *strv)
+{
+	size_t n = 0;
+
+	while (strv && strv[n])
+		n++;
+	return n;
+}
+
+/*
+ * Picks the command: the one given after "--", else the image's entrypoint
+ * and cmd, else /sbin/init.  --init is the default only for a given command.
+ */
+static int launch_command(struct launch_args *a, const struct image_config *image,
+			  struct reef_error *err)
+{
+	static char *const default_command[] = { "/sbin/init", NULL };
+	size_t n_entry = strv_length(image->entrypoint), n_cmd = strv_length(image->cmd);
+	char **argv;
+
+	a->config.init = a->command ? !a->no_init : a->init_set;
+	if (a->command || n_entry + n_cmd == 0) {
+		a->config.argv = strv_dup(a->command ? a->command : default_command);
+		return a->config.argv ? 0 : error_set(err, ENOMEM, "allocate the command");
+	}
+	argv = calloc(n_entry + n_cmd + 1, sizeof(*argv));
+	if (!argv)
+		return error_set(err, ENOMEM, "allocate the command");
+	a->config.argv = argv;
+	for (size_t i = 0; i < n_entry + n_cmd; i++) {
+		argv[i] = strdup(i < n_entry ? image->entrypoint[i] : image->cmd[i - n_entry]);
+		if (!argv[i])
+			return error_set(err, ENOMEM, "allocate the command");
+	}
+	if (!a->config.workdir[0] && image->working_dir && image->working_dir[0] == '/' &&
+	    strlen(image->working_dir) < sizeof(a->config.workdir))
+		strcpy(a->config.workdir, image->working_dir);
+	return 0;
+}
+
+/* The --env entries, then the image's, then PATH, HOSTNAME and HOME; getenv() takes the first. */
+static int launch_environment(struct launch_args *a, const struct image_config *image,
+			      struct reef_error *err)
+{
+	size_t n_image = strv_length(image->env), n = 0;
+	char **env = calloc(a->n_env + n_image + 4, sizeof(*env));
+	char hostname[128];
+
+	if (!env)
+		return error_set(err, ENOMEM, "allocate the environment");
+	a->config.env = env;
+	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", a->config.name);
+	for (size_t i = 0; i < a->n_env; i++)
+		if (!(env[n++] = strdup(a->env[i])))
+			return error_set(err, ENOMEM, "allocate the environment");
+	for (size_t i = 0; i < n_image; i++)
+		if (!(env[n++] = strdup(image->env[i])))
+			return error_set(err, ENOMEM, "allocate the environment");
+	if (!(env[n++] = strdup(DEFAULT_PATH)) || !(env[n++] = strdup(hostname)) ||
+	    !(env[n++] = strdup("HOME=/root")))
+		return error_set(err, ENOMEM, "allocate the environment");
+	return 0;
+}
+
+int cmd_launch(struct cli_context *ctx, int argc, char **argv)
+{
+	struct image_config image = { 0 };
+	struct launch_args a = { 0 };
+	struct reef_error err = { 0 };
+	int r;
+
+	r = launch_args_parse(&a, argc, argv);
+	if (r)
+		return r < 0 ? 0 : r;
+	a.config.caps = (a.config.caps | a.cap_add) & ~a.cap_drop;
+	r = launch_rootfs(ctx, &a, &image, &err);
+	if (r == 0)
+		r = launch_command(&a, &image, &err);
+	if (r == 0)
+		r = launch_environment(&a, &image, &err);
+	if (r == 0)
+		r = container_launch(&ctx->paths, &a.config, &err);
+	image_config_clear(&image);
+	container_config_clear(&a.config);
+	if (r < 0) {
+		error_prefix(&err, "launch '%s'", a.config.name);
+		return cli_fail(&err);
+	}
+	return 0;
+}
+
+/* "running", "stopped", "exited 0", "killed by signal 9": the STATE column. */
+static void state_describe(const struct container_state *s, char *buf, size_t size)
+{
+	if (s->status == CONTAINER_RUNNING)
+		snprintf(buf, size, "running");
+	else if (s->exit_signal)
+		snprintf(buf, size, "killed by signal %d", s->exit_signal);
+	else if (s->exit_code >= 0)
+		snprintf(buf, size, "exited %d", s->exit_code);
+	else
+		snprintf(buf, size, "stopped");
+}
+
+static void uptime_format(const struct container_state *s, char *buf, size_t size)
+{
+	long long t;
+
+	if (s->status != CONTAINER_RUNNING || !s->started_at) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = (long long)time(NULL) - s->started_at;
+	if (t < 60)
+		snprintf(buf, size, "%llds", t);
+	else if (t < 3600)
+		snprintf(buf, size, "%lldm%llds", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, size, "%lldh%lldm", t / 3600, t / 60 % 60);
+	else
+		snprintf(buf, size, "%lldd%lldh", t / 86400, t / 3600 % 24);
+}
+
+static void addresses_format(const struct container_state *s, char *buf, size_t size)
+{
+	size_t len = 0, i, j;
+	json_t *reply, *address;
+
+	buf[0] = '\0';
+	if (s->status != CONTAINER_RUNNING)
+		return;
+	json_array_foreach (s->networks, i, reply) {
+		json_array_foreach (json_object_get(reply, "addresses"), j, address) {
+			int n = snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+					 json_string_value(address));
+
+			if (n < 0 || (size_t)n >= size - len)
+				return;
+			len += (size_t)n;
+		}
+	}
+}
+
+static json_t *container_json(const struct container_config *c, const struct container_state *s)
+{
+	char state[64];
+	json_t *obj;
+
+	state_describe(s, state, sizeof(state));
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:I, s:I}", "name",
+			c->name, "state", s->status == CONTAINER_RUNNING ? "running" : "stopped",
+			"image", c->image, "fingerprint", c->fingerprint, "rootfs", c->rootfs,
+			"init", c->init, "privileged", c->privileged, "remove", c->remove,
+			"monitored", s->monitored, "created", c->created, "started_at",
+			(json_int_t)s->started_at, "finished_at", (json_int_t)s->finished_at);
+	json_object_set_new(obj, "pid",
+			    s->status == CONTAINER_RUNNING ? json_integer(s->pid) : json_null());
+	json_object_set_new(obj, "exit_code",
+			    s->exit_code >= 0 ? json_integer(s->exit_code) : json_null());
+	json_object_set_new(obj, "exit_signal",
+			    s->exit_signal ? json_integer(s->exit_signal) : json_null());
+	json_object_set_new(obj, "networks",
+			    s->status == CONTAINER_RUNNING && s->networks ? json_incref(s->networks)
+									  : json_array());
+	return obj;
+}
+
+int cmd_list(struct cli_context *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = { "NAME", "STATE", "ADDRESSES", "IMAGE", "UPTIME" };
+	struct reef_error err = { 0 };
+	struct table *table = NULL;
+	json_t *array = json_array();
+	char **names = NULL;
+	size_t count = 0;
+
+	for (int i = 0; i < argc; i++) {
+		int r = cli_parse_format(ctx, argc, argv, &i);
+
+		if (r < 0)
+			return -r;
+		if (r == 0)
+			return cli_failf(2,
+					 "unexpected argument '%s': usage: reef list "
+					 "[--format table|json]",
+					 argv[i]);
+	}
+	if (container_names(&ctx->paths, &names, &count, &err) < 0)
+		return cli_fail(&err);
+	table = table_new(5, headers);
+	for (size_t i = 0; i < count; i++) {
+		struct container_config c = { 0 };
+		struct container_state s = { 0 };
+		char state[64], addresses[512], uptime[32];
+
+		/* A container deleted while listing is simply left out. */
+		if (container_config_read(&ctx->paths, names[i], &c, NULL) < 0)
+			continue;
+		if (container_state_read(&ctx->paths, names[i], &s, NULL) == 0) {
+			state_describe(&s, state, sizeof(state));
+			addresses_format(&s, addresses, sizeof(addresses));
+			uptime_format(&s, uptime, sizeof(uptime));
+			table_add_row(table, (const char *const[]){ c.name, state, addresses,
+								    c.image, uptime });
+			json_array_append_new(array, container_json(&c, &s));
+		}
+		container_state_clear(&s);
+		container_config_clear(&c);
+	}
+	if (ctx->format == OUTPUT_JSON)
+		json_print(array);
+	else
+		table_print(table);
+	table_free(table);
+	json_decref(array);
+	container_names_free(names, count);
+	return 0;
+}
+
+int cmd_info(struct cli_context *ctx, int argc, char **argv)
+{
+	struct container_config c = { 0 };
+	struct container_state s = { 0 };
+	struct reef_error err = { 0 };
+	json_t *obj, *command = json_array(), *env = json_array();
+	char instance[32];
+
+	if (argc != 1 || argv[0][0] == '-')
+		return cli_failf(2, "usage: reef info NAME");
+	if (container_config_read(&ctx->paths, argv[0], &c, &err) < 0 ||
+	    container_state_read(&ctx->paths, argv[0], &s, &err) < 0) {
+		container_config_clear(&c);
+		json_decref(command);
+		json_decref(env);
+		return cli_fail(&err);
+	}
+	obj = container_json(&c, &s);
+	for (size_t i = 0; c.argv[i]; i++)
+		json_array_append_new(command, json_string(c.argv[i]));
+	for (size_t i = 0; c.env[i]; i++)
+		json_array_append_new(env, json_string(c.env[i]));
+	json_object_set_new(obj, "command", command);
+	json_object_set_new(obj, "env", env);
+	json_object_set_new(obj, "seccomp",
+			    json_string(c.seccomp && !c.privileged ? "default" : "unconfined"));
+	json_object_set_new(obj, "capabilities", json_integer((json_int_t)c.caps));
+	json_object_set_new(obj, "limits",
+			    json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes",
+				      (json_int_t)c.limits.memory_bytes, "cpu_quota_us",
+				      (json_int_t)c.limits.cpu_quota_us, "cpu_period_us",
+				      (json_int_t)c.limits.cpu_period_us, "pids_max",
+				      (json_int_t)c.limits.pids_max));
+	container_cgroup_instance(&ctx->paths, instance);
+	json_object_set_new(obj, "cgroup", json_sprintf("reef/%s/%s", instance, c.name));
+	if (!c.privileged)
+		json_object_set_new(obj, "id_map",
+				    json_pack("{s:I, s:I}", "host_base", (json_int_t)c.id_base,
+					      "count", (json_int_t)c.id_count));
+	json_print(obj);
+	json_decref(obj);
+	container_state_clear(&s);
+	container_config_clear(&c);
+	return 0;
+}
+
+/* Parses "NAME [-t SECONDS]"; returns 0 or an exit status. */
+static int stop_args_parse(const char *command, int argc, char **argv, const char **ret_name,
+			   int *ret_timeout)
+{
+	*ret_name = NULL;
+	*ret_timeout = 10;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--time") == 0) {
+			char *end;
+			long t;
+
+			if (i + 1 >= argc)
+				return cli_failf(2, "missing value for -t: give seconds");
+			t = strtol(argv[++i], &end, 10);
+			if (*end || argv[i][0] == '\0' || t < 0 || t > 3600)
+				return cli_failf(2, "invalid -t '%s': give seconds from 0 to 3600",
+						 argv[i]);
+			*ret_timeout = (int)t;
+		} else if (argv[i][0] != '-' && !*ret_name) {
+			*ret_name = argv[i];
+		} else {
+			return cli_failf(2, "usage: reef %s NAME [-t SECONDS]", command);
+		}
+	}
+	if (!*ret_name)
+		return cli_failf(2, "usage: reef %s NAME [-t SECONDS]", command);
+	return 0;
+}
+
+int cmd_start(struct cli_context *ctx, int argc, char **argv)
+{
+	struct reef_error err = { 0 };
+
+	if (argc != 1 || argv[0][0] == '-')
+		return cli_failf(2, "usage: reef start NAME");
+	if (container_start(&ctx->paths, argv[0], &err) < 0) {
+		error_prefix(&err, "start '%s'", argv[0]);
+		return cli_fail(&err);
+	}
+	return 0;
+}
+
+int cmd_stop(struct cli_context *ctx, int argc, char **argv)
+{
+	struct reef_error err = { 0 };
+	const char *name;
+	int timeout, r;
+
+	r = stop_args_parse("stop", argc, argv, &name, &timeout);
+	if (r)
+		return r;
+	if (container_stop(&ctx->paths, name, timeout, &err) < 0) {
+		error_prefix(&err, "stop '%s'", name);
+		return cli_fail(&err);
+	}
+	return 0;
+}
+
+int cmd_restart(struct cli_context *ctx, int argc, char **argv)
+{
+	struct container_state s = { 0 };
+	struct reef_error err = { 0 };
+	const char *name;
+	int timeout, r;
+
+	r = stop_args_parse("restart", argc, argv, &name, &timeout);
+	if (r)
+		return r;
+	r = container_state_read(&ctx->paths, name, &s, &err);
+	if (r == 0 && s.status == CONTAINER_RUNNING)
+		r = container_stop(&ctx->paths, name, timeout, &err);
+	if (r == 0)
+		r = container_start(&ctx->paths, name, &err);
+	container_state_clear(&s);
+	if (r < 0) {
+		error_prefix(&err, "restart '%s'", name);
+		return cli_fail(&err);
+	}
+	return 0;
+}
+
+int cmd_delete(struct cli_context *ctx, int argc, char **argv)
+{
+	struct reef_error err = { 0 };
+	const char *name = NULL;
+	bool force = false;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
+			force = true;
+		else if (argv[i][0] != '-' && !name)
+			name = argv[i];
+		else
+			return cli_failf(2, "usage: reef delete NAME [--force]");
+	}
+	if (!name)
+		return cli_failf(2, "usage: reef delete NAME [--force]");
+	if (container_delete(&ctx->paths, name, force, &err) < 0) {
+		error_prefix(&err, "delete '%s'", name);
+		return cli_fail(&err);
+	}
+	return 0;
+}
+
+int cmd_exec(struct cli_context *ctx, int argc, char **argv)
+{
+	static const char usage[] = "usage: reef exec NAME [-t] [--env KEY=VALUE]... -- COMMAND "
+				    "ARG...";
+	struct container_exec_options options = { 0 };
+	struct reef_error err = { 0 };
+	const char *name = NULL;
+	char *env[ENV_MAX + 1] = { 0 };
+	size_t n_env = 0;
+	int status = 0, i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--tty") == 0) {
+			options.tty = true;
+		} else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc && n_env < ENV_MAX) {
+			if (!strchr(argv[++i], '='))
+				return cli_failf(2, "invalid --env '%s': give KEY=VALUE", argv[i]);
+			env[n_env++] = argv[i];
+		} else if (argv[i][0] != '-' && !name) {
+			name = argv[i];
+		} else if (argv[i][0] != '-') {
+			break; /* the command, given without "--" */
+		} else {
+			return cli_failf(2, "%s", usage);
+		}
+	}
+	if (!name || i >= argc)
+		return cli_failf(2, "%s", usage);
+	options.argv = argv + i;
+	options.env = env;
+	if (container_exec(&ctx->paths, name, &options, &status, &err) < 0) {
+		error_prefix(&err, "exec in '%s'", name);
+		return cli_fail(&err);
+	}
+	return status;
+}
+
+int cmd_logs(struct cli_context *ctx, int argc, char **argv)
+{
+	struct reef_error err = { 0 };
+	const char *name = NULL;
+	bool follow = false;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+			follow = true;
+		else if (argv[i][0] != '-' && !name)
+			name = argv[i];
+		else
+			return cli_failf(2, "usage: reef logs NAME [-f]");
+	}
+	if (!name)
+		return cli_failf(2, "usage: reef logs NAME [-f]");
+	fflush(stdout);
+	if (container_logs(&ctx->paths, name, follow, STDOUT_FILENO, &err) < 0) {
+		error_prefix(&err, "logs of '%s'", name);
+		return cli_fail(&err);
+	}
+	return 0;
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Deleting the conntrack entries of a changed forward over ctnetlink.  An
+ * entry keeps steering a flow to the old target (or to a host socket) for
+ * as long as it lives, which for UDP is as long as packets keep coming, so
+ * a new or removed forward would otherwise not take effect.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "internal.h"
+
+/* One entry to delete: its original tuple as the kernel sent it. */
+struct ct_victim {
+	uint8_t family;
+	uint16_t tuple_len;
+	uint8_t tuple[128];
+	bool has_zone;
+	uint16_t zone; /* network byte order, as in CTA_ZONE */
+};
+
+struct ct_scan {
+	const struct fw_flush *ranges;
+	size_t n_ranges;
+	struct ifaddrs *local; /* the host's addresses, for forwards without one */
+	struct ct_victim *victims;
+	size_t n_victims;
+	bool nomem;
+};
+
+struct ct_tuple {
+	struct ip_addr dst;
+	uint8_t proto;
+	uint16_t dport;
+};
+
+static bool tuple_parse(const struct nlattr *orig, int family, struct ct_tuple *t)
+{
+	const struct nlattr *a, *b;
+	bool have_dst = false, have_port = false;
+
+	memset(t, 0, sizeof(*t));
+	mnl_attr_for_each_nested(a, orig)
+	{
+		if (mnl_attr_get_type(a) == CTA_TUPLE_IP) {
+			mnl_attr_for_each_nested(b, a)
+			{
+				int type = mnl_attr_get_type(b);
+
+				if (type == CTA_IP_V4_DST && mnl_attr_get_payload_len(b) == 4) {
+					ip_addr_from_bytes(AF_INET, mnl_attr_get_payload(b),
+							   &t->dst);
+					have_dst = true;
+				} else if (type == CTA_IP_V6_DST &&
+					   mnl_attr_get_payload_len(b) == 16) {
+					ip_addr_from_bytes(AF_INET6, mnl_attr_get_payload(b),
+							   &t->dst);
+					have_dst = true;
+				}
+			}
+		} else if (mnl_attr_get_type(a) == CTA_TUPLE_PROTO) {
+			mnl_attr_for_each_nested(b, a)
+			{
+				if (mnl_attr_get_type(b) == CTA_PROTO_NUM)
+					t->proto = mnl_attr_get_u8(b);
+				else if (mnl_attr_get_type(b) == CTA_PROTO_DST_PORT) {
+					t->dport = ntohs(mnl_attr_get_u16(b));
+					have_port = true;
+				}
+			}
+		}
+	}
+	return have_dst && have_port && t->dst.family == family;
+}
+
+static bool addr_is_local(struct ifaddrs *local, const struct ip_addr *a)
+{
+	for (struct ifaddrs *ifa = local; ifa; ifa = ifa->ifa_next) {
+		struct ip_addr own;
+
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != a->family)
+			continue;
+		if (a->family == AF_INET)
+			ip_addr_from_bytes(AF_INET,
+					   &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, &own);
+		else
+			ip_addr_from_bytes(
+				AF_INET6, &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr, &own);
+		if (ip_addr_equal(&own, a))
+			return true;
+	}
+	return false;
+}
+
+static bool tuple_matches(const struct ct_scan *scan, const struct ct_tuple *t, uint32_t status)
+{
+	for (size_t i = 0; i < scan->n_ranges; i++) {
+		const struct fw_flush *f = &scan->ranges[i];
+
+		if (f->proto != t->proto || t->dport < f->port || t->dport > f->port_end)
+			continue;
+		if (f->has_addr ? ip_addr_equal(&f->addr, &t->dst)
+				: (status & IPS_DST_NAT) || addr_is_local(scan->local, &t->dst))
+			return true;
+	}
+	return false;
+}
+
+static int ct_scan_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr, *orig = NULL, *zone = NULL;
+	struct ct_scan *scan = data;
+	uint32_t status = 0;
+	struct ct_victim *v;
+	struct ct_tuple t;
+	int family = nfg->nfgen_family == AF_INET ? AF_INET : AF_INET6;
+
+	mnl_attr_for_each(attr, nlh, sizeof(*nfg))
+	{
+		if (mnl_attr_get_type(attr) == CTA_TUPLE_ORIG)
+			orig = attr;
+		else if (mnl_attr_get_type(attr) == CTA_STATUS)
+			status = ntohl(mnl_attr_get_u32(attr));
+		else if (mnl_attr_get_type(attr) == CTA_ZONE)
+			zone = attr;
+	}
+	if (!orig || mnl_attr_get_payload_len(orig) > sizeof(v->tuple) ||
+	    !tuple_parse(orig, family, &t) || !tuple_matches(scan, &t, status))
+		return MNL_CB_OK;
+
+	v = realloc(scan->victims, (scan->n_victims + 1) * sizeof(*v));
+	if (!v) {
+		scan->nomem = true;
+		return MNL_CB_STOP;
+	}
+	scan->victims = v;
+	v += scan->n_victims++;
+	v->family = nfg->nfgen_family;
+	v->tuple_len = mnl_attr_get_payload_len(orig);
+	memcpy(v->tuple, mnl_attr_get_payload(orig), v->tuple_len);
+	v->has_zone = zone != NULL;
+	v->zone = zone ? mnl_attr_get_u16(zone) : 0;
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *ct_msg(char *buf, uint16_t type, uint16_t flags, uint8_t family,
+			       uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+static int ct_delete(struct mnl_socket *nl, const struct ct_victim *v, uint32_t seq,
+		     struct reef_error *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = ct_msg(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, v->family, seq);
+	int r;
+
+	mnl_attr_put(nlh, CTA_TUPLE_ORIG | NLA_F_NESTED, v->tuple_len, v->tuple);
+	if (v->has_zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, v->zone);
+	r = nl_talk(nl, nlh, NULL, NULL, err);
+	/* The entry may have expired between the dump and the delete. */
+	if (r == -ENOENT)
+		return 0;
+	return r;
+}
+
+int fw_conntrack_flush_ranges(const struct fw_flush *ranges, size_t n, struct reef_error *err)
+{
+	struct ct_scan scan = { .ranges = ranges, .n_ranges = n };
+	struct mnl_socket *nl;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t seq = time(NULL);
+	int r;
+
+	if (getifaddrs(&scan.local) < 0)
+		return error_set_errno(err, errno, "list the host's addresses");
+	r = nl_open_netfilter(&nl, err);
+	if (r < 0)
+		goto out_addrs;
+
+	r = nl_talk(nl, ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, seq++), ct_scan_cb,
+		    &scan, err);
+	if (r < 0) {
+		error_prefix(err, "list conntrack entries");
+		goto out_socket;
+	}
+	if (scan.nomem) {
+		r = error_set_errno(err, ENOMEM, "list conntrack entries");
+		goto out_socket;
+	}
+	for (size_t i = 0; i < scan.n_victims && r >= 0; i++)
+		r = ct_delete(nl, &scan.victims[i], seq++, err);
+	if (r < 0)
+		error_prefix(err, "delete conntrack entry");
+
+out_socket:
+	mnl_socket_close(nl);
+	free(scan.victims);
+out_addrs:
+	freeifaddrs(scan.local);
+	return r;
+}
+
+int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port, uint16_t port_end,
+		       struct reef_error *err)
+{
+	struct fw_flush range = {
+		.proto = proto,
+		.has_addr = host_addr != NULL,
+		.addr = host_addr ? *host_addr : (struct ip_addr){ 0 },
+		.port = port,
+		.port_end = port_end,
+	};
+
+	return fw_conntrack_flush_ranges(&range, 1, err);
+}
