@@ -19,7 +19,7 @@
 
 const struct link_ops *link_ops_find(const char *kind)
 {
-	static const struct link_ops *const all[] = {&bridge_ops, &macvlan_ops};
+	static const struct link_ops *const all[] = { &bridge_ops, &macvlan_ops };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(all[i]->kind, kind) == 0)
@@ -33,10 +33,10 @@ bool kernel_prefix_ignored(const struct ip_prefix *p)
 		int family;
 		const char *prefix;
 	} skipped[] = {
-		{AF_INET, "127.0.0.0/8"},    /* loopback */
-		{AF_INET, "169.254.0.0/16"}, /* link-local */
-		{AF_INET, "224.0.0.0/3"},    /* multicast and reserved */
-		{AF_INET6, "::1/128"},	     {AF_INET6, "fe80::/10"}, {AF_INET6, "ff00::/8"},
+		{ AF_INET, "127.0.0.0/8" },    /* loopback */
+		{ AF_INET, "169.254.0.0/16" }, /* link-local */
+		{ AF_INET, "224.0.0.0/3" },    /* multicast and reserved */
+		{ AF_INET6, "::1/128" },       { AF_INET6, "fe80::/10" }, { AF_INET6, "ff00::/8" },
 	};
 
 	/* A default route overlaps everything and says nothing about used subnets. */
@@ -180,7 +180,7 @@ int kernel_used_subnets(struct ipam_used_subnet **ret, size_t *ret_n, struct ree
 	_cleanup_(nl_cache_free_cleanup) struct nl_cache *links = NULL;
 	_cleanup_(nl_cache_free_cleanup) struct nl_cache *routes = NULL;
 	_cleanup_(nl_cache_free_cleanup) struct nl_cache *addrs = NULL;
-	struct used_list list = {0};
+	struct used_list list = { 0 };
 	struct netlink nl;
 	int r;
 
@@ -213,6 +213,7 @@ int kernel_used_subnets(struct ipam_used_subnet **ret, size_t *ret_n, struct ree
 	*ret = list.items;
 	*ret_n = list.n;
 	list.items = NULL;
+	list.n = 0;
 out:
 	kernel_used_subnets_free(list.items, list.n);
 	netlink_close(&nl);

@@ -106,10 +106,10 @@ teardown() {
 	lab_attach c1 "$p1" 2
 	lab_attach c2 "$p2" 3
 
-	ip netns exec "$c1" ping -c1 -W2 10.50.0.1
-	ip netns exec "$c1" ping -c1 -W2 fd50::1
-	ip netns exec "$c1" ping -c1 -W2 10.50.0.3
-	ip netns exec "$c2" ping -c1 -W2 fd50::2
+	in_ns "$c1" ping -c1 -W2 10.50.0.1
+	in_ns "$c1" ping -c1 -W2 fd50::1
+	in_ns "$c1" ping -c1 -W2 10.50.0.3
+	in_ns "$c2" ping -c1 -W2 fd50::2
 }
 
 @test "isolated ports reach the gateway but not each other" {
@@ -122,11 +122,11 @@ teardown() {
 
 	run ip -n "$HOST" -d link show rfc1
 	[[ "$output" == *"isolated on"* ]]
-	ip netns exec "$c1" ping -c1 -W2 10.50.0.1
-	ip netns exec "$c2" ping -c1 -W2 fd50::1
-	run ip netns exec "$c1" ping -c1 -W1 10.50.0.3
+	in_ns "$c1" ping -c1 -W2 10.50.0.1
+	in_ns "$c2" ping -c1 -W2 fd50::1
+	run in_ns "$c1" ping -c1 -W1 10.50.0.3
 	[ "$status" -ne 0 ]
-	run ip netns exec "$c2" ping -c1 -W1 fd50::2
+	run in_ns "$c2" ping -c1 -W1 fd50::2
 	[ "$status" -ne 0 ]
 }
 
@@ -147,8 +147,8 @@ teardown() {
 	read -r c3 p3 < <(container_start c3)
 	lab_attach c1 "$p1" 2
 	lab_attach c2 "$p2" 3
-	ip netns exec "$c2" ping -c1 -W2 10.50.0.2
-	ip netns exec "$c2" ping -c1 -W2 fd50::2
+	in_ns "$c2" ping -c1 -W2 10.50.0.2
+	in_ns "$c2" ping -c1 -W2 fd50::2
 	ip -n "$c2" neigh show 10.50.0.2 | grep -q 02:00:00:00:00:02
 
 	lab_detach c1 "$p1"
@@ -162,8 +162,8 @@ teardown() {
 	[[ "$output" == *"02:00:00:00:00:09"* ]]
 	run ip -n "$c2" neigh show fd50::2
 	[[ "$output" == *"02:00:00:00:00:09"* ]]
-	ip netns exec "$c2" ping -c1 -W1 10.50.0.2
-	ip netns exec "$c2" ping -c1 -W1 fd50::2
+	in_ns "$c2" ping -c1 -W1 10.50.0.2
+	in_ns "$c2" ping -c1 -W1 fd50::2
 }
 
 @test "detach removes both ends and is idempotent" {

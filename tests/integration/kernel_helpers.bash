@@ -4,24 +4,35 @@
 
 NETD_KERNEL=$REEF_BUILD/tests/tools/netd-kernel
 
+# Runs a command in network namespace NS.  nsenter only switches the network
+# namespace, where "ip netns exec" also remounts /sys and fails now and then
+# when other tests mount at the same time.
+in_ns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
 # Runs netd-kernel inside the namespace $HOST.
 nk() {
-	ip netns exec "$HOST" "$NETD_KERNEL" "$@"
+	in_ns "$HOST" "$NETD_KERNEL" "$@"
 }
 
 # Starts a sleep process in namespace NS and prints its pid once it runs there.
 sleeper_start() {
 	local ns=$1 pid
-	ip netns exec "$ns" sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+	local want have
+	want=$(stat -L -c %i "/run/netns/$ns") || return 1
+	nsenter --net="/run/netns/$ns" sleep 600 </dev/null >/dev/null 2>&1 3>&- &
 	pid=$!
-	# Until "ip netns exec" has entered the namespace, the pid is still in
-	# the test's own one, and an attach would wire that namespace instead.
+	# Until nsenter has entered the namespace, the pid is still in the
+	# test's own one, and an attach would wire that namespace instead.
 	for _ in $(seq 100); do
-		[ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i "/run/netns/$ns")" ] &&
-			break
+		have=$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null)
+		[ "$have" = "$want" ] && break
 		sleep 0.01
 	done
-	[ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i "/run/netns/$ns")" ] || return 1
+	[ "$have" = "$want" ] || return 1
 	echo "$pid"
 }
 
