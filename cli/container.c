@@ -304,7 +304,8 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 }
 
 /* Fills the config's rootfs from a directory, or from the image store. */
-static int launch_rootfs(struct cli_context *ctx, struct launch_args *a, struct reef_error *err)
+static int launch_rootfs(struct cli_context *ctx, struct launch_args *a,
+			 struct image_config *image, struct reef_error *err)
 {
 	struct container_config *c = &a->config;
 	struct stat st;
@@ -322,22 +323,66 @@ static int launch_rootfs(struct cli_context *ctx, struct launch_args *a, struct 
 				 "rootfs directory '%s' not found: give an existing "
 				 "directory, or an image name",
 				 a->image);
-	return image_resolve(&ctx->paths, a->image, c->fingerprint, c->rootfs, NULL, err);
+	return image_resolve(&ctx->paths, a->image, c->fingerprint, c->rootfs, image, err);
 }
 
-static int launch_environment(struct launch_args *a, struct reef_error *err)
+static size_t strv_length(char *const *strv)
 {
-	char **env = calloc(a->n_env + 5, sizeof(*env));
 	size_t n = 0;
+
+	while (strv && strv[n])
+		n++;
+	return n;
+}
+
+/*
+ * Picks the command: the one given after "--", else the image's entrypoint
+ * and cmd, else /sbin/init.  --init is the default only for a given command.
+ */
+static int launch_command(struct launch_args *a, const struct image_config *image,
+			  struct reef_error *err)
+{
+	static char *const default_command[] = { "/sbin/init", NULL };
+	size_t n_entry = strv_length(image->entrypoint), n_cmd = strv_length(image->cmd);
+	char **argv;
+
+	a->config.init = a->command ? !a->no_init : a->init_set;
+	if (a->command || n_entry + n_cmd == 0) {
+		a->config.argv = strv_dup(a->command ? a->command : default_command);
+		return a->config.argv ? 0 : error_set(err, ENOMEM, "allocate the command");
+	}
+	argv = calloc(n_entry + n_cmd + 1, sizeof(*argv));
+	if (!argv)
+		return error_set(err, ENOMEM, "allocate the command");
+	a->config.argv = argv;
+	for (size_t i = 0; i < n_entry + n_cmd; i++) {
+		argv[i] = strdup(i < n_entry ? image->entrypoint[i] : image->cmd[i - n_entry]);
+		if (!argv[i])
+			return error_set(err, ENOMEM, "allocate the command");
+	}
+	if (!a->config.workdir[0] && image->working_dir && image->working_dir[0] == '/' &&
+	    strlen(image->working_dir) < sizeof(a->config.workdir))
+		strcpy(a->config.workdir, image->working_dir);
+	return 0;
+}
+
+/* The --env entries, then the image's, then PATH, HOSTNAME and HOME; getenv() takes the first. */
+static int launch_environment(struct launch_args *a, const struct image_config *image,
+			      struct reef_error *err)
+{
+	size_t n_image = strv_length(image->env), n = 0;
+	char **env = calloc(a->n_env + n_image + 4, sizeof(*env));
 	char hostname[128];
 
 	if (!env)
 		return error_set(err, ENOMEM, "allocate the environment");
 	a->config.env = env;
 	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", a->config.name);
-	/* The --env entries come first because getenv() returns the first match of a key. */
 	for (size_t i = 0; i < a->n_env; i++)
 		if (!(env[n++] = strdup(a->env[i])))
+			return error_set(err, ENOMEM, "allocate the environment");
+	for (size_t i = 0; i < n_image; i++)
+		if (!(env[n++] = strdup(image->env[i])))
 			return error_set(err, ENOMEM, "allocate the environment");
 	if (!(env[n++] = strdup(DEFAULT_PATH)) || !(env[n++] = strdup(hostname)) ||
 	    !(env[n++] = strdup("HOME=/root")))
@@ -347,7 +392,7 @@ static int launch_environment(struct launch_args *a, struct reef_error *err)
 
 int cmd_launch(struct cli_context *ctx, int argc, char **argv)
 {
-	static char *const default_command[] = { "/sbin/init", NULL };
+	struct image_config image = { 0 };
 	struct launch_args a = { 0 };
 	struct reef_error err = { 0 };
 	int r;
@@ -356,15 +401,14 @@ int cmd_launch(struct cli_context *ctx, int argc, char **argv)
 	if (r)
 		return r < 0 ? 0 : r;
 	a.config.caps = (a.config.caps | a.cap_add) & ~a.cap_drop;
-	a.config.init = a.command ? !a.no_init : a.init_set;
-	a.config.argv = strv_dup(a.command ? a.command : default_command);
-	r = a.config.argv ? 0 : error_set(&err, ENOMEM, "allocate the command");
+	r = launch_rootfs(ctx, &a, &image, &err);
 	if (r == 0)
-		r = launch_environment(&a, &err);
+		r = launch_command(&a, &image, &err);
 	if (r == 0)
-		r = launch_rootfs(ctx, &a, &err);
+		r = launch_environment(&a, &image, &err);
 	if (r == 0)
 		r = container_launch(&ctx->paths, &a.config, &err);
+	image_config_clear(&image);
 	container_config_clear(&a.config);
 	if (r < 0) {
 		error_prefix(&err, "launch '%s'", a.config.name);

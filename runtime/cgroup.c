@@ -234,17 +234,20 @@ static int cgroup_v1_check(struct cgroup *cg, unsigned need, struct reef_error *
 }
 
 /*
- * Enables the controllers among cpu, memory and pids that DIR offers in its
- * cgroup.subtree_control, so that its children get their interface files.
+ * Enables the controllers among cpu, memory and pids that DIR offers and has
+ * not enabled yet in its cgroup.subtree_control, so that its children get
+ * their interface files.
  * NEED lists the ones the limits require; a missing one is an error.
  */
 static int cgroup_v2_enable(const char *dir, unsigned need, struct reef_error *err)
 {
 	char enable[64] = "";
-	unsigned avail;
+	unsigned avail, enabled;
 	int r;
 
-	r = cgroup_v2_controllers_read(dir, &avail, err);
+	r = cgroup_v2_controllers_read(dir, "cgroup.controllers", &avail, err);
+	if (r == 0)
+		r = cgroup_v2_controllers_read(dir, "cgroup.subtree_control", &enabled, err);
 	if (r < 0)
 		return r;
 	for (unsigned bit = CG_CPU; bit <= CG_PIDS; bit <<= 1) {
@@ -254,14 +257,26 @@ static int cgroup_v2_enable(const char *dir, unsigned need, struct reef_error *e
 					 "hierarchy holds it, or it is disabled): drop the limit "
 					 "that needs it",
 					 cgroup_controller_name(bit), dir);
-		if (avail & bit) {
+		if ((avail & bit) && !(enabled & bit)) {
 			strcat(enable, enable[0] ? " +" : "+");
 			strcat(enable, cgroup_controller_name(bit));
 		}
 	}
 	if (enable[0] == '\0')
 		return 0;
-	return cgroup_file_write(dir, "cgroup.subtree_control", enable, err);
+
+	/*
+	 * Only the root may enable controllers while it has processes of its
+	 * own, so this fails with EBUSY when DIR is the root of a cgroup
+	 * namespace whose processes were never moved into a child.
+	 */
+	r = cgroup_file_write(dir, "cgroup.subtree_control", enable, err);
+	if (r == -EBUSY)
+		return error_set(err, EBUSY,
+				 "enable controllers '%s' in '%s': it has processes of its own, "
+				 "move them into a child cgroup first",
+				 enable, dir);
+	return r;
 }
 
 /*
@@ -271,7 +286,7 @@ static int cgroup_v2_enable(const char *dir, unsigned need, struct reef_error *e
  */
 static int cgroup_cpuset_init(const char *dir, struct reef_error *err)
 {
-	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 	char parent[PATH_MAX];
 	char value[4096];
 	char *slash;
@@ -597,7 +612,7 @@ int cgroup_destroy(struct cgroup *cg, struct reef_error *err)
 	/* Every hierarchy is tried, so one failure leaves as little as possible behind. */
 	deadline = monotonic_ms() + CGROUP_DESTROY_TIMEOUT_MS;
 	for (size_t i = 0; i < cg->n_dirs; i++) {
-		struct reef_error local = {0};
+		struct reef_error local = { 0 };
 
 		r = cgroup_dir_remove(cg->dirs[i].path, deadline, &local);
 		if (r < 0 && first == 0) {
@@ -672,7 +687,7 @@ static int cgroup_v2_cpu_read(struct cgroup *cg, struct cgroup_limits *limits,
 
 int cgroup_read_limits(struct cgroup *cg, struct cgroup_limits *ret, struct reef_error *err)
 {
-	struct cgroup_limits limits = {0};
+	struct cgroup_limits limits = { 0 };
 	int r;
 
 	if (cg->mode == CGROUP_MODE_V2) {

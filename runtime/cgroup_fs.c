@@ -202,12 +202,13 @@ int cgroup_file_write_u64(const char *dir, const char *file, uint64_t value, str
 	return cgroup_file_write(dir, file, text, err);
 }
 
-int cgroup_v2_controllers_read(const char *dir, unsigned *ret, struct reef_error *err)
+int cgroup_v2_controllers_read(const char *dir, const char *file, unsigned *ret,
+			       struct reef_error *err)
 {
 	char list[1024];
 	int r;
 
-	r = cgroup_file_read(dir, "cgroup.controllers", list, sizeof(list), err);
+	r = cgroup_file_read(dir, file, list, sizeof(list), err);
 	if (r < 0)
 		return r;
 	*ret = controllers_parse(list, " \n");

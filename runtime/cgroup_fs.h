@@ -40,8 +40,9 @@ int cgroup_mounts_parse(FILE *f, struct cgroup_mount *mounts, size_t max, size_t
 
 const char *cgroup_controller_name(unsigned controller);
 
-/* Reads DIR/cgroup.controllers into CG_* bits. */
-int cgroup_v2_controllers_read(const char *dir, unsigned *ret, struct reef_error *err);
+/* Reads a list of controllers (DIR/cgroup.controllers or DIR/cgroup.subtree_control) into CG_* bits. */
+int cgroup_v2_controllers_read(const char *dir, const char *file, unsigned *ret,
+			       struct reef_error *err);
 
 /* Reads DIR/FILE into BUF (NUL-terminated); -ENOENT when the file does not exist. */
 int cgroup_file_read(const char *dir, const char *file, char *buf, size_t size,

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -69,6 +71,24 @@ static int identity_set(struct launch_plan *plan)
 	}
 	if (setresuid(0, 0, 0) < 0) {
 		launch_failure_send(plan->sync_fd, errno, "set user id 0");
+		return -1;
+	}
+	return 0;
+}
+
+/* Brings lo up, as it is in every container runtime, with or without networks. */
+static int loopback_up(struct launch_plan *plan)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	_cleanup_(close_fd) int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		launch_failure_send(plan->sync_fd, errno, "bring up lo");
+		return -1;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
+		launch_failure_send(plan->sync_fd, errno, "bring up lo");
 		return -1;
 	}
 	return 0;
@@ -155,11 +175,6 @@ void child_main(struct launch_plan *plan)
 		_exit(1);
 	if (!plan->config->privileged && identity_set(plan) < 0)
 		_exit(1);
-	/* The monitor has moved the init into its cgroup: that becomes the namespace's root. */
-	if (unshare(CLONE_NEWCGROUP) < 0) {
-		launch_failure_send(plan->sync_fd, errno, "create the cgroup namespace");
-		_exit(1);
-	}
 	if (setsid() < 0) {
 		launch_failure_send(plan->sync_fd, errno, "create a session");
 		_exit(1);
@@ -168,10 +183,20 @@ void child_main(struct launch_plan *plan)
 		launch_failure_send(plan->sync_fd, errno, "set the hostname");
 		_exit(1);
 	}
-	if (rootfs_setup(plan, &go, mount_fd) < 0)
+	if (rootfs_mount(plan, &go, mount_fd) < 0)
 		_exit(1);
 	if (mount_fd >= 0)
 		close(mount_fd);
+
+	if (go_receive(plan->sync_fd, &go, &mount_fd) < 0)
+		_exit(1);
+	/* The monitor has moved the init into its cgroup: that becomes the namespace's root. */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		launch_failure_send(plan->sync_fd, errno, "create the cgroup namespace");
+		_exit(1);
+	}
+	if (loopback_up(plan) < 0 || rootfs_enter(plan, &go) < 0)
+		_exit(1);
 	if (security_apply(plan) < 0)
 		_exit(1);
 

@@ -39,7 +39,13 @@ int idmap_mount_open(const char *dir, pid_t pid, int *ret_fd, struct reef_error 
 int idmap_copy_shifted(const char *rootfs, const char *dir_copy, uid_t base,
 		       struct reef_error *err);
 
-/* Messages on the socket between the monitor and the container's init. */
+/*
+ * Messages on the socket between the monitor and the container's init.  The
+ * monitor sends the go-ahead twice: first with the lower layer (the init
+ * mounts its rootfs while the monitor moves it into its cgroup and attaches
+ * its networks), then with /etc/hosts and /etc/resolv.conf from the attach
+ * replies (the init pivots, drops privileges and execs).
+ */
 struct launch_go {
 	char hosts[2048];
 	char resolv[1024];
@@ -70,8 +76,13 @@ __attribute__((noreturn)) void child_main(struct launch_plan *plan);
 void launch_failure_send(int fd, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Mounts the container's root filesystem and pivots into it; returns 0 or sends a failure. */
-int rootfs_setup(struct launch_plan *plan, const struct launch_go *go, int mount_fd);
+/*
+ * Mounts the container's root filesystem and everything below it, and
+ * leaves the init in its top directory; returns 0 or sends a failure.
+ */
+int rootfs_mount(struct launch_plan *plan, const struct launch_go *go, int mount_fd);
+/* Writes /etc/hostname, /etc/hosts and /etc/resolv.conf, and pivots into the rootfs. */
+int rootfs_enter(struct launch_plan *plan, const struct launch_go *go);
 
 /* The monitor: forks off, starts the container, stays as the init's parent. */
 int monitor_spawn(const struct reef_paths *paths, const struct container_config *config,

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,45 @@ static int lower_prepare(struct monitor *m, pid_t pid, struct launch_go *go, int
 	return 0;
 }
 
+struct cgroup_join {
+	struct monitor *m;
+	struct reef_error err;
+	int r;
+};
+
+static void *cgroup_join_run(void *arg)
+{
+	struct cgroup_join *join = arg;
+
+	join->r = cgroup_add_pid(join->m->cgroup, join->m->pid, &join->err);
+	return NULL;
+}
+
+/*
+ * Moves the init into its cgroup and attaches its networks.  On cgroup v1
+ * a move waits for an RCU grace period per hierarchy (milliseconds), so a
+ * thread does it while reef-netd wires the networks and the init mounts.
+ */
+static int init_place(struct monitor *m, struct reef_error *err)
+{
+	struct cgroup_join join = { .m = m };
+	pthread_t thread;
+	int r;
+
+	r = pthread_create(&thread, NULL, cgroup_join_run, &join);
+	if (r != 0)
+		return error_set_errno(err, r, "start the cgroup thread");
+	r = networks_attach(m, m->pid, err);
+	pthread_join(thread, NULL);
+	if (r < 0)
+		return r;
+	if (join.r < 0) {
+		*err = join.err;
+		return join.r;
+	}
+	return 0;
+}
+
 /* Runs the steps between the clone and the init's exec. */
 static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 {
@@ -232,21 +272,18 @@ static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 		if (r < 0)
 			return error_prefix(err, "write the id maps");
 	}
-	r = cgroup_add_pid(m->cgroup, m->pid, err);
-	if (r < 0)
-		return r;
-	r = networks_attach(m, m->pid, err);
-	if (r < 0)
-		return r;
 	r = lower_prepare(m, m->pid, &go, &lower_fd, err);
+	if (r == 0)
+		r = go_send(sync_fd, &go, lower_fd, err);
+	if (r == 0)
+		r = init_place(m, err);
 	if (r < 0)
 		return r;
 	hosts_format(config, m->networks, &go);
 	resolv_format(m->networks, &go);
-	r = go_send(sync_fd, &go, lower_fd, err);
-	if (r < 0)
-		return r;
-	return failure_receive(sync_fd, err);
+	/* A failed send means the init is gone: its failure message, when there is one, says why. */
+	r = go_send(sync_fd, &go, -1, err);
+	return failure_receive(sync_fd, err) ?: r;
 }
 
 /* The plan's file descriptors as the init sees them: stdin /dev/null, stdout and stderr the log. */

@@ -74,6 +74,28 @@ static int path_searchable_check(const char *dir, struct reef_error *err)
 	return 0;
 }
 
+/*
+ * Lets others search reef's own state and runtime directories (not list
+ * them), which other parts of reef may have created 0700.
+ */
+static int dirs_open_search(const struct reef_paths *paths, struct reef_error *err)
+{
+	const char *dirs[] = { paths->state_dir, paths->run_dir };
+	struct stat st;
+	int r;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		r = mkdir_parents(dirs[i], 0711, err);
+		if (r < 0)
+			return r;
+		if (stat(dirs[i], &st) < 0)
+			return error_set_errno(err, errno, "stat '%s'", dirs[i]);
+		if ((st.st_mode & S_IXOTH) == 0 && chmod(dirs[i], (st.st_mode & 07777) | 0011) < 0)
+			return error_set_errno(err, errno, "let others search '%s'", dirs[i]);
+	}
+	return 0;
+}
+
 int container_launch(const struct reef_paths *paths, struct container_config *config,
 		     struct reef_error *err)
 {
@@ -87,6 +109,8 @@ int container_launch(const struct reef_paths *paths, struct container_config *co
 		return r;
 	if (!config->privileged) {
 		r = idmap_range(&config->id_base, &config->id_count, err);
+		if (r == 0)
+			r = dirs_open_search(paths, err);
 		if (r == 0)
 			r = path_searchable_check(paths->containers, err);
 		if (r == 0)

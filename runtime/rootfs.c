@@ -260,7 +260,7 @@ static int rootfs_pivot(struct launch_plan *plan)
 	return 0;
 }
 
-int rootfs_setup(struct launch_plan *plan, const struct launch_go *go, int mount_fd)
+int rootfs_mount(struct launch_plan *plan, const struct launch_go *go, int mount_fd)
 {
 	bool privileged = plan->config->privileged;
 
@@ -284,6 +284,11 @@ int rootfs_setup(struct launch_plan *plan, const struct launch_go *go, int mount
 	if (!privileged &&
 	    (dev_null_check(plan) < 0 || paths_mask(plan) < 0 || paths_readonly(plan) < 0))
 		return -1;
+	return 0;
+}
+
+int rootfs_enter(struct launch_plan *plan, const struct launch_go *go)
+{
 	if (rootfs_write_etc(plan, go) < 0)
 		return -1;
 	return rootfs_pivot(plan);

@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# Containers on reef-netd networks: wiring at launch, reachability, and the
+# release of interfaces and leases on stop, delete and a killed monitor.
+
+bats_require_minimum_version 1.5.0
+
+load runtime_helpers
+
+setup_file() {
+	runtime_setup_file
+}
+
+setup() {
+	[ -x "$REEF_NETD" ] || skip "reef-netd is not built"
+	runtime_setup
+}
+
+teardown() {
+	runtime_teardown
+}
+
+# Starts reef-netd in the test namespace and creates the internal network 'lab'.
+lab_create() {
+	netd_start "$NS" "$REEF_ROOT"
+	reef network create lab --subnet 10.77.0.0/24 --internal >/dev/null
+}
+
+# Prints the endpoints reef-netd holds for container NAME, one JSON object a line.
+endpoints_of() {
+	curl -sf --unix-socket "$REEF_ROOT/run/netd.sock" http://reef/v1/endpoints |
+		jq -c --arg name "$1" '.[] | select(.container == $name)'
+}
+
+@test "two containers on one network ping each other" {
+	lab_create
+	reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
+	reef launch "$RUNTIME_ROOTFS" c2 --network lab,ip=10.77.0.50 -- sleep 1000
+	address=$(info_field c1 '.networks[0].addresses[0]')
+	[[ "$address" == 10.77.0.* ]]
+	[ "$(info_field c2 '.networks[0].addresses[0]')" = 10.77.0.50/24 ]
+	run reef exec c1 -- ping -c 1 -W 2 10.77.0.50
+	[ "$status" -eq 0 ]
+	run reef exec c2 -- ping -c 1 -W 2 "${address%/*}"
+	[ "$status" -eq 0 ]
+	run reef exec c1 -- ls /sys/class/net
+	[ "$output" = "$(printf 'eth0\nlo')" ]
+	run reef exec c1 -- cat /etc/hosts
+	[[ "$output" == *"${address%/*}	c1"* ]]
+	run reef list
+	[[ "$output" == *"c2"*"running"*"10.77.0.50/24"* ]]
+}
+
+@test "stop, start and delete release the interface and the lease" {
+	lab_create
+	reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
+	host_if=$(endpoints_of c1 | jq -r .host_interface)
+	ip -n "$NS" link show "$host_if" >/dev/null
+
+	reef stop -t 1 c1
+	[ -z "$(endpoints_of c1)" ]
+	run ip -n "$NS" link show "$host_if"
+	[ "$status" -ne 0 ]
+
+	reef start c1
+	[ -n "$(endpoints_of c1)" ]
+	run reef exec c1 -- ls /sys/class/net
+	[ "$output" = "$(printf 'eth0\nlo')" ]
+	host_if=$(endpoints_of c1 | jq -r .host_interface)
+	reef delete --force c1
+	[ -z "$(endpoints_of c1)" ]
+	run ip -n "$NS" link show "$host_if"
+	[ "$status" -ne 0 ]
+}
+
+@test "delete after kill -9 of the monitor releases the endpoint" {
+	lab_create
+	reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
+	instance=$(runtime_instance c1)
+	pid=$(info_field c1 .pid)
+	kill -9 "$(awk '{ print $4 }' "/proc/$pid/stat")"
+	wait_until test ! -e "/proc/$pid"
+	[ "$(info_field c1 .state)" = stopped ]
+	reef delete c1
+	[ -z "$(endpoints_of c1)" ]
+	[ -z "$(cgroup_leftovers "$instance" | grep /c1)" ]
+	[ -z "$(ip -n "$NS" -o link show | grep -v -e ': lo:' -e ': rb')" ]
+}
+
+@test "launch fails in one line when reef-netd is down" {
+	run reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "reef: launch 'c1': attach to network 'lab': reef-netd is not running"* ]]
+	[ ! -e "$REEF_ROOT/lib/containers/c1" ]
+	[ ! -e "$REEF_ROOT/run/containers/c1" ]
+	# The monitor runs in the test's namespace: nothing may be left there.
+	[ -z "$(ip netns pids "$NS")" ]
+}
+
+@test "launch fails in one line on an unknown network" {
+	lab_create
+	run reef launch "$RUNTIME_ROOTFS" c1 --network lab --network nosuch -- sleep 1000
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "reef: launch 'c1': attach to network 'nosuch': "*nosuch* ]]
+	[ ! -e "$REEF_ROOT/lib/containers/c1" ]
+	[ -z "$(endpoints_of c1)" ]
+	[ -z "$(ip -n "$NS" -o link show | grep -v -e ': lo:' -e ': rb')" ]
+}
