@@ -11,6 +11,7 @@
 static const struct cli_command commands[] = {
 	CONTAINER_COMMANDS,
 	{ "image", "manage the local image store", cli_image_run },
+	{ "network", "create, list, show and delete networks", cli_network_run },
 	{ 0 },
 };
 

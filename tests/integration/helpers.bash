@@ -53,11 +53,11 @@ netd_stop() {
 	local root=$1 pid
 	[ -f "$root/netd.pid" ] || return 0
 	pid=$(cat "$root/netd.pid")
-	kill "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null || true
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -9 "$pid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null || true
 	rm -f "$root/netd.pid"
 }

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+#include "request.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/json.h"
+
+#define WHERE "request"
+
+int ifname_validate(const char *field, const char *name, struct reef_error *err)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return error_set(err, EINVAL, "invalid %s: field '%s' is empty", WHERE, field);
+	if (len >= STORE_IFNAMSIZ)
+		return error_set(err, EINVAL,
+				 "invalid %s: field '%s' is '%s', %zu characters: interface names "
+				 "have at most %d",
+				 WHERE, field, name, len, STORE_IFNAMSIZ - 1);
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return error_set(err, EINVAL, "invalid %s: field '%s' cannot be '%s'", WHERE, field,
+				 name);
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == ':' || isspace((unsigned char)name[i]) ||
+		    !isprint((unsigned char)name[i]))
+			return error_set(err, EINVAL,
+					 "invalid %s: field '%s' is '%s': interface names cannot "
+					 "contain '/', ':', white space or control characters",
+					 WHERE, field, name);
+	return 0;
+}
+
+/* Reads an optional string field and prefixes a parse error of it with the field name. */
+static int read_addr(const json_t *body, const char *key, bool *present, struct ip_addr *ret,
+		     int family, struct reef_error *err)
+{
+	const char *text = NULL;
+	int r = json_read_string(body, key, false, &text, WHERE, err);
+
+	if (r < 0 || !text)
+		return r;
+	if (ip_addr_parse(text, ret, err) < 0)
+		return error_prefix(err, "invalid %s: field '%s'", WHERE, key);
+	if (ret->family != family)
+		return error_set(err, EINVAL,
+				 "invalid %s: field '%s' is '%s', expected an %s address", WHERE,
+				 key, text, family == AF_INET ? "IPv4" : "IPv6");
+	*present = true;
+	return 0;
+}
+
+/* Reads "auto" or a CIDR of FAMILY with zero host bits. */
+static int read_subnet(const json_t *body, const char *key, int family, bool *present,
+		       bool *is_auto, struct ip_prefix *ret, struct reef_error *err)
+{
+	const char *text = NULL;
+	int r = json_read_string(body, key, false, &text, WHERE, err);
+
+	if (r < 0 || !text)
+		return r;
+	*present = true;
+	if (strcmp(text, "auto") == 0) {
+		*is_auto = true;
+		return 0;
+	}
+	*is_auto = false;
+	if (ip_prefix_parse(text, false, ret, err) < 0)
+		return error_prefix(err, "invalid %s: field '%s'", WHERE, key);
+	if (ret->addr.family != family)
+		return error_set(err, EINVAL,
+				 "invalid %s: field '%s' is '%s', expected an %s subnet or 'auto'",
+				 WHERE, key, text, family == AF_INET ? "IPv4" : "IPv6");
+	return 0;
+}
+
+static int read_name(const json_t *body, const char *key, const char *kind, char *out, size_t size,
+		     struct reef_error *err)
+{
+	const char *text = NULL;
+	int r = json_read_string(body, key, true, &text, WHERE, err);
+
+	if (r < 0)
+		return r;
+	if (name_validate(kind, text, err) < 0)
+		return error_prefix(err, "invalid %s: field '%s'", WHERE, key);
+	snprintf(out, size, "%s", text);
+	return 0;
+}
+
+static int network_request_check(const struct network_request *req, struct reef_error *err)
+{
+	bool macvlan = strcmp(req->kind, "macvlan") == 0;
+
+	if (macvlan && req->parent[0] == '\0')
+		return error_set(err, EINVAL,
+				 "invalid %s: field 'parent' is missing: a macvlan network needs "
+				 "the host interface it sits on",
+				 WHERE);
+	if (!macvlan && req->parent[0] != '\0')
+		return error_set(err, EINVAL,
+				 "invalid %s: field 'parent' is only for macvlan networks", WHERE);
+	if (macvlan && (req->internal || req->isolate))
+		return error_set(err, EINVAL,
+				 "invalid %s: fields 'internal' and 'isolate' are only for bridge "
+				 "networks",
+				 WHERE);
+	if (macvlan && (req->subnet_auto || (req->ipv6 && req->ipv6_auto)))
+		return error_set(err, EINVAL,
+				 "invalid %s: a macvlan network needs an explicit 'subnet' (and "
+				 "'ipv6'): the subnet of the parent's LAN, not 'auto'",
+				 WHERE);
+	if (req->has_gateway && req->subnet_auto)
+		return error_set(err, EINVAL,
+				 "invalid %s: field 'gateway' needs an explicit 'subnet'", WHERE);
+	if (req->has_gateway6 && (!req->ipv6 || req->ipv6_auto))
+		return error_set(err, EINVAL,
+				 "invalid %s: field 'gateway6' needs an explicit 'ipv6' subnet",
+				 WHERE);
+	return 0;
+}
+
+int network_request_parse(const json_t *body, struct network_request *ret, struct reef_error *err)
+{
+	static const char *const keys[] = { "name",    "type",	   "subnet",   "ipv6",
+					    "gateway", "gateway6", "internal", "isolate",
+					    "mtu",     "parent",   NULL };
+	struct network_request req = { .subnet_auto = true };
+	const char *kind = "bridge", *parent = NULL;
+	bool subnet_given = false;
+	long long mtu = 0;
+	int r;
+
+	r = json_check_keys(body, keys, WHERE, err);
+	if (r == 0)
+		r = read_name(body, "name", "network", req.name, sizeof(req.name), err);
+	if (r == 0)
+		r = json_read_string(body, "type", false, &kind, WHERE, err);
+	if (r == 0 && strcmp(kind, "bridge") != 0 && strcmp(kind, "macvlan") != 0)
+		r = error_set(err, EINVAL,
+			      "invalid %s: field 'type' is '%s', expected 'bridge' or 'macvlan'",
+			      WHERE, kind);
+	if (r == 0)
+		r = read_subnet(body, "subnet", AF_INET, &subnet_given, &req.subnet_auto,
+				&req.subnet, err);
+	if (r == 0)
+		r = read_subnet(body, "ipv6", AF_INET6, &req.ipv6, &req.ipv6_auto, &req.subnet6,
+				err);
+	if (r == 0)
+		r = read_addr(body, "gateway", &req.has_gateway, &req.gateway, AF_INET, err);
+	if (r == 0)
+		r = read_addr(body, "gateway6", &req.has_gateway6, &req.gateway6, AF_INET6, err);
+	if (r == 0)
+		r = json_read_bool(body, "internal", false, &req.internal, WHERE, err);
+	if (r == 0)
+		r = json_read_bool(body, "isolate", false, &req.isolate, WHERE, err);
+	if (r == 0)
+		r = json_read_int(body, "mtu", false, REQUEST_MTU_MIN, REQUEST_MTU_MAX, &mtu, WHERE,
+				  err);
+	if (r == 0)
+		r = json_read_string(body, "parent", false, &parent, WHERE, err);
+	if (r == 0 && parent)
+		r = ifname_validate("parent", parent, err);
+	if (r < 0)
+		return r;
+
+	snprintf(req.kind, sizeof(req.kind), "%s", kind);
+	snprintf(req.parent, sizeof(req.parent), "%s", parent ? parent : "");
+	req.mtu = (unsigned)mtu;
+	r = network_request_check(&req, err);
+	if (r < 0)
+		return r;
+	*ret = req;
+	return 0;
+}
+
+int attach_request_parse(const json_t *body, struct attach_request *ret, struct reef_error *err)
+{
+	static const char *const keys[] = { "container", "pid",		  "network",
+					    "interface", "address",	  "address6",
+					    "mac",	 "default_route", NULL };
+	struct attach_request req = { .default_route = -1 };
+	const char *ifname = "eth0", *mac = NULL;
+	long long pid = 0;
+	bool default_route;
+	int r;
+
+	r = json_check_keys(body, keys, WHERE, err);
+	if (r == 0)
+		r = read_name(body, "container", "container", req.container, sizeof(req.container),
+			      err);
+	if (r == 0)
+		r = json_read_int(body, "pid", true, 1, INT32_MAX, &pid, WHERE, err);
+	if (r == 0)
+		r = read_name(body, "network", "network", req.network, sizeof(req.network), err);
+	if (r == 0)
+		r = json_read_string(body, "interface", false, &ifname, WHERE, err);
+	if (r == 0)
+		r = ifname_validate("interface", ifname, err);
+	if (r == 0)
+		r = read_addr(body, "address", &req.has_addr4, &req.addr4, AF_INET, err);
+	if (r == 0)
+		r = read_addr(body, "address6", &req.has_addr6, &req.addr6, AF_INET6, err);
+	if (r == 0)
+		r = json_read_string(body, "mac", false, &mac, WHERE, err);
+	if (r == 0 && mac) {
+		r = mac_parse(mac, req.mac, err);
+		if (r < 0)
+			r = error_prefix(err, "invalid %s: field 'mac'", WHERE);
+		else if (req.mac[0] & 1)
+			r = error_set(err, EINVAL,
+				      "invalid %s: field 'mac' is '%s', a multicast address: give "
+				      "a unicast MAC (first byte even)",
+				      WHERE, mac);
+		req.has_mac = true;
+	}
+	if (r == 0 && json_object_get(body, "default_route") &&
+	    !json_is_null(json_object_get(body, "default_route"))) {
+		r = json_read_bool(body, "default_route", true, &default_route, WHERE, err);
+		req.default_route = default_route;
+	}
+	if (r < 0)
+		return r;
+
+	req.pid = (pid_t)pid;
+	snprintf(req.ifname, sizeof(req.ifname), "%s", ifname);
+	*ret = req;
+	return 0;
+}
+
+int query_bool_parse(const char *key, const char *value, bool *ret, struct reef_error *err)
+{
+	static const char *const yes[] = { "true", "1", "yes" };
+	static const char *const no[] = { "false", "0", "no" };
+
+	if (!value) {
+		*ret = false;
+		return 0;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		if (strcmp(value, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcmp(value, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return error_set(err, EINVAL, "invalid query: '%s' is '%s', expected true or false", key,
+			 value);
+}
