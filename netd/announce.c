@@ -7,8 +7,8 @@
  * from an unsolicited neighbour advertisement with the override flag.
  *
  * IPv4 gets its gratuitous ARP from the kernel (arp_notify), because
- * closing an AF_PACKET socket waits for an RCU grace period, 8-13 ms
- * measured here, which would be most of an attach.
+ * closing an AF_PACKET socket waits for an RCU grace period: 8-13 ms on a
+ * 2-core VM with Linux 6.18, most of an attach there.
  */
 #include "netlink.h"
 

@@ -50,8 +50,8 @@ static int bridge_configure(struct netlink *nl, const struct kernel_network *net
 			    struct reef_error *err)
 {
 	/*
-	 * An MTU given at creation does not count as set by the user, and the
-	 * bridge would follow its ports' MTU; a change request pins it.
+	 * An MTU given at creation does not count as set by the user, so the
+	 * bridge would follow its ports' MTU.  A change request pins it.
 	 */
 	struct link_change change = { .alias = alias, .mtu = net->mtu };
 	struct link_change up = { .up = true };

@@ -2,8 +2,8 @@
 /*
  * macvlan networks: each endpoint is a macvlan link in bridge mode on the
  * parent interface, created straight inside the container's namespace.  The
- * network itself has no kernel object; the container's link dies with its
- * namespace.
+ * network itself has no kernel object, and the container's link dies with
+ * its namespace.
  */
 #include "netlink.h"
 
@@ -162,8 +162,8 @@ static int macvlan_endpoint_detach(const struct kernel_network *net,
 		return r;
 
 	/*
-	 * The alias tells our link from a same-named one when the pid now
-	 * belongs to another process: that means the container is gone.
+	 * A same-named link without our alias means that the pid now belongs
+	 * to another process, so the container is gone.
 	 */
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s/%s", ep->container, ep->network);
 	r = link_owner_check(&nl, ep->ifname, alias, &exists, err);

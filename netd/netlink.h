@@ -16,10 +16,10 @@
 
 /*
  * Internal helpers of the kernel drivers (bridge.c, veth.c, macvlan.c,
- * kernel.c): one rtnetlink socket with the kernel's extended ACK kept, the
- * one place that turns libnl's NLE_* codes into errno values, entering a
- * container's network namespace, and the link, address and route requests
- * that every driver needs.
+ * kernel.c).  They provide an rtnetlink socket that keeps the kernel's
+ * extended ACK, the one place that turns libnl's NLE_* codes into errno
+ * values, entry into a container's network namespace, and the link, address
+ * and route requests that every driver needs.
  */
 
 struct nl_sock;
@@ -39,9 +39,9 @@ int netlink_open_in(struct netlink *nl, int netns_fd, struct reef_error *err);
 void netlink_close(struct netlink *nl);
 
 /*
- * Sets ERR from the libnl return code NLE (either sign): the errno is the
+ * Sets ERR from the libnl return code NLE (either sign).  The errno is the
  * kernel's own when the failure came from an error ACK, else the NLE code
- * translated; the message is "CONTEXT: <nl_geterror() text>" followed by
+ * translated.  The message is "CONTEXT: <nl_geterror() text>", followed by
  * ": <extended ACK text>" when the kernel sent one.  Returns -errno.
  */
 int netlink_error(struct netlink *nl, int nle, struct reef_error *err, const char *fmt, ...)
@@ -52,7 +52,7 @@ int netlink_nle_to_errno(int nle);
 
 /*
  * Copies the extended ACK message (NLMSGERR_ATTR_MSG) of the error message
- * HDR into OUT; OUT is "" when there is none or the message is malformed.
+ * HDR into OUT.  OUT is "" when there is none or the message is malformed.
  */
 void netlink_ext_ack_parse(const struct nlmsghdr *hdr, char *out, size_t size);
 
@@ -122,7 +122,7 @@ bool kernel_prefix_ignored(const struct ip_prefix *p);
 /*
  * Configures the container side of endpoint EP, the link EP->ifname (still
  * down) in the namespace NETNS_FD: alias, addresses, lo and the link up,
- * default routes, and an announcement of each address.
+ * default routes, and announcements of the addresses.
  */
 int netns_link_configure(int netns_fd, const struct kernel_endpoint *ep, struct reef_error *err);
 
