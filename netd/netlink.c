@@ -84,7 +84,7 @@ int netlink_open(struct netlink *nl, struct reef_error *err)
 	int one = 1;
 	int r;
 
-	*nl = (struct netlink){0};
+	*nl = (struct netlink){ 0 };
 	nl->sock = nl_socket_alloc();
 	if (!nl->sock)
 		return error_set_errno(err, ENOMEM, "allocate netlink socket");

@@ -80,7 +80,8 @@ int link_alias_get(struct netlink *nl, const char *ifname, char *alias, size_t s
 struct link_change {
 	const char *alias;
 	unsigned mtu;
-	bool isolated; /* bridge port isolation on */
+	bool isolated;	 /* bridge port isolation on */
+	bool arp_notify; /* gratuitous ARP from the kernel when the link comes up */
 	bool up;
 };
 
@@ -119,24 +120,21 @@ void mac_from_name(const char *text, uint8_t ret[6]);
 bool kernel_prefix_ignored(const struct ip_prefix *p);
 
 /*
- * Configures the container side of endpoint EP, the link EP->ifname in the
- * namespace NETNS_FD: alias, lo and the link up, addresses, default routes,
- * and an announcement of each address.
+ * Configures the container side of endpoint EP, the link EP->ifname (still
+ * down) in the namespace NETNS_FD: alias, addresses, lo and the link up,
+ * default routes, and an announcement of each address.
  */
 int netns_link_configure(int netns_fd, const struct kernel_endpoint *ep, struct reef_error *err);
 
 /*
- * Announces ADDR with MAC on link IFINDEX of the calling thread's
- * namespace: a gratuitous ARP request for IPv4, an unsolicited neighbour
- * advertisement with the override flag for IPv6.  Neighbours that cached
- * the address with an older MAC switch to MAC at once.
+ * Announces the IPv6 address ADDR with MAC on link IFINDEX of the calling
+ * thread's namespace: an unsolicited neighbour advertisement with the
+ * override flag, so neighbours that cached ADDR with an older MAC switch to
+ * MAC at once.  IPv4 needs no call: link_change() with arp_notify has the
+ * kernel send the gratuitous ARP.
  */
-int announce_address(int ifindex, const uint8_t mac[6], const struct ip_addr *addr,
-		     struct reef_error *err);
-
-/* Builds the 28-byte ARP request payload that announces IP with MAC. */
-#define ANNOUNCE_ARP_SIZE 28
-void announce_arp_build(uint8_t out[ANNOUNCE_ARP_SIZE], const uint8_t mac[6], const uint8_t ip[4]);
+int announce_ipv6_address(int ifindex, const uint8_t mac[6], const struct ip_addr *addr,
+			  struct reef_error *err);
 
 /* Builds the ICMPv6 neighbour advertisement for IP with a target link-layer option. */
 #define ANNOUNCE_NA_SIZE 32
