@@ -131,7 +131,8 @@ build_lab() {
 
 # Each probe prints nothing and returns 0 when the traffic got through.
 http_from_host() { curl -sf --max-time 3 "http://$1/" | grep -q 'hello from web'; }
-http_from() { "$REEF" exec "$1" -- wget -q -T 3 -O - "http://$2/" 2>/dev/null | grep -q 'hello from web'; }
+# busybox 1.35 wget crashes with -T, so the timeout comes from the timeout applet.
+http_from() { "$REEF" exec "$1" -- timeout 3 wget -q -O - "http://$2/" 2>/dev/null | grep -q "hello from web"; }
 ping_from() { "$REEF" exec "$1" -- ping -c 1 -W 2 "$2" >/dev/null 2>&1; }
 
 failures=0
@@ -158,31 +159,35 @@ probe_lab() {
 	db_back=$(address_of db back)
 
 	say "probing with real traffic"
-	check host web ok "http 127.0.0.1:8080" http_from_host 127.0.0.1:8080
+	check host "127.0.0.1:8080" ok "http" http_from_host 127.0.0.1:8080
 	if [ -n "$host_addr" ]; then
-		check host "web (host address)" ok "http $host_addr:8080" http_from_host "$host_addr:8080"
-		check db "host" blocked "ping $host_addr" ping_from db "$host_addr"
+		check host "host:8080" ok "http $host_addr:8080" http_from_host "$host_addr:8080"
+		check client "host:8080" ok "http $host_addr:8080" http_from client "$host_addr:8080"
+		check client host ok "ping $host_addr" ping_from client "$host_addr"
+		check db host blocked "ping $host_addr" ping_from db "$host_addr"
 	fi
-	check client web ok "http $web_front:80" http_from client "$web_front"
+	check client web:80 ok "http $web_front" http_from client "$web_front"
 	check client db blocked "ping $db_back" ping_from client "$db_back"
-	check db web ok "http $web_back:80" http_from db "$web_back"
+	check db web:80 ok "http $web_back" http_from db "$web_back"
 	check db client blocked "ping $client_front" ping_from db "$client_front"
 	check web client ok "ping $client_front" ping_from web "$client_front"
 	check web db ok "ping $db_back" ping_from web "$db_back"
 }
 
 print_matrix() {
-	local sources=(host client web db) destinations=(web "web (host address)" client db host)
-	local s d cell
+	local sources=(host client web db) destinations=("web:80" "127.0.0.1:8080" "host:8080" client db host)
+	local s d cell width=14
+	for cell in "${matrix[@]}"; do
+		[ "${#cell}" -gt "$width" ] && width=${#cell}
+	done
 	say "connectivity matrix (rows: sources, columns: destinations)"
-	printf '%-8s' ""
-	for d in "${destinations[@]}"; do printf '| %-34s' "$d"; done
+	printf '%-7s' ""
+	for d in "${destinations[@]}"; do printf ' | %-*s' "$width" "$d"; done
 	echo
 	for s in "${sources[@]}"; do
-		printf '%-8s' "$s"
+		printf '%-7s' "$s"
 		for d in "${destinations[@]}"; do
-			cell=${matrix["$s,$d"]:--}
-			printf '| %-34s' "$cell"
+			printf ' | %-*s' "$width" "${matrix["$s,$d"]:--}"
 		done
 		echo
 	done
