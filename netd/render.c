@@ -7,7 +7,7 @@
 #include "api.h"
 
 /* resolv.conf itself takes at most three (MAXNS in glibc); more cost nothing here. */
-#define DNS_MAX 8
+#define DNS_MAX		       8
 #define RESOLVED_UPSTREAM_CONF "/run/systemd/resolve/resolv.conf"
 
 static json_t *json_addr(bool present, const struct ip_addr *addr)
