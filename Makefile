@@ -16,7 +16,7 @@ WARNINGS   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
 HARDENING  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -fno-strict-aliasing
 OPT        ?= -O2 -g
 CFLAGS     += -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARNINGS) $(HARDENING) -MMD -MP $(PKG_CFLAGS)
-LDFLAGS    += -pie -Wl,-z,relro,-z,now
+LDFLAGS    += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LDLIBS     += $(PKG_LIBS) -lpthread
 
 LIBDIRS    := netd runtime firewall ipam common

@@ -50,11 +50,11 @@ static int bridge_configure(struct netlink *nl, const struct kernel_network *net
 			    struct reef_error *err)
 {
 	/*
-	 * An MTU given at creation does not count as set by the user, and the
-	 * bridge would follow its ports' MTU; a change request pins it.
+	 * An MTU given at creation does not count as set by the user, so the
+	 * bridge would follow its ports' MTU.  A change request pins it.
 	 */
-	struct link_change change = {.alias = alias, .mtu = net->mtu};
-	struct link_change up = {.up = true};
+	struct link_change change = { .alias = alias, .mtu = net->mtu };
+	struct link_change up = { .up = true };
 	int ifindex;
 	int r;
 
@@ -106,7 +106,7 @@ static int bridge_network_create(const struct kernel_network *net, struct reef_e
 
 	r = bridge_configure(&nl, net, alias, err);
 	if (r < 0 && !existed) {
-		struct reef_error undo = {0};
+		struct reef_error undo = { 0 };
 
 		if (link_delete(&nl, net->ifname, &undo) < 0)
 			log_warning("roll back bridge of network '%s': %s", net->name,

@@ -7,6 +7,7 @@
 
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 
 #include <netlink/addr.h>
@@ -86,7 +87,9 @@ int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, 
  */
 static struct nl_msg *link_change_msg_new(const char *ifname, unsigned flags, unsigned change)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = flags, .ifi_change = change};
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				 .ifi_flags = flags,
+				 .ifi_change = change };
 	struct nl_msg *msg;
 
 	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
@@ -116,6 +119,30 @@ static int msg_put_port_isolated(struct nl_msg *msg)
 	return 0;
 }
 
+/*
+ * Adds arp_notify=1 for the link's IPv4 settings: the kernel then sends a
+ * gratuitous ARP request for the primary address whenever the link comes
+ * up or changes its MAC.
+ */
+static int msg_put_arp_notify(struct nl_msg *msg)
+{
+	struct nlattr *spec, *inet, *conf;
+
+	spec = nla_nest_start(msg, IFLA_AF_SPEC);
+	if (!spec)
+		return -NLE_NOMEM;
+	inet = nla_nest_start(msg, AF_INET);
+	if (!inet)
+		return -NLE_NOMEM;
+	conf = nla_nest_start(msg, IFLA_INET_CONF);
+	if (!conf || nla_put_u32(msg, IPV4_DEVCONF_ARP_NOTIFY, 1) < 0)
+		return -NLE_NOMEM;
+	nla_nest_end(msg, conf);
+	nla_nest_end(msg, inet);
+	nla_nest_end(msg, spec);
+	return 0;
+}
+
 int link_change(struct netlink *nl, const char *ifname, const struct link_change *change,
 		struct reef_error *err)
 {
@@ -126,7 +153,8 @@ int link_change(struct netlink *nl, const char *ifname, const struct link_change
 	msg = link_change_msg_new(ifname, flags, flags);
 	if (!msg || (change->alias && nla_put_string(msg, IFLA_IFALIAS, change->alias) < 0) ||
 	    (change->mtu && nla_put_u32(msg, IFLA_MTU, change->mtu) < 0) ||
-	    (change->isolated && msg_put_port_isolated(msg) < 0)) {
+	    (change->isolated && msg_put_port_isolated(msg) < 0) ||
+	    (change->arp_notify && msg_put_arp_notify(msg) < 0)) {
 		nlmsg_free(msg);
 		return error_set_errno(err, ENOMEM, "build request for link '%s'", ifname);
 	}
@@ -139,7 +167,7 @@ int link_change(struct netlink *nl, const char *ifname, const struct link_change
 
 int link_delete(struct netlink *nl, const char *ifname, struct reef_error *err)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct nl_msg *msg;
 	int r;
 

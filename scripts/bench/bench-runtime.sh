@@ -1,0 +1,158 @@
+#!/bin/bash
+# Times `reef launch --rm` of /bin/true (full isolation and one bridge
+# network with NAT, wired by reef-netd) and `reef exec NAME true`, and in
+# the same run crun and runc on the same busybox rootfs (their default
+# namespaces including a network namespace, no wiring, the same seccomp
+# allow list).  Prints a markdown section.  Needs root and a build; installs
+# crun and runc with apt-get when missing.  Everything runs in a network
+# namespace and a REEF_ROOT of its own, removed at the end.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+repo=$PWD
+runs=${RUNS:-50}
+
+# The timing loops run inside the namespace (see the end of the file).
+if [ "${1:-}" = --inner ]; then
+	work=$2
+	REEF=$repo/${BUILD:-build}/reef
+
+	median() {
+		sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	}
+	# Prints the milliseconds COMMAND took, measured without forking a clock.
+	time_ms() {
+		local t0=$EPOCHREALTIME t1
+		"$@" >/dev/null 2>>"$work/errors.log" || echo "failed: $*" >>"$work/errors.log"
+		t1=$EPOCHREALTIME
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'
+	}
+	gone() {
+		for _ in $(seq 400); do
+			[ -e "$REEF_ROOT/lib/containers/$1" ] || return 0
+			sleep 0.005
+		done
+	}
+
+	for i in $(seq "$runs"); do
+		time_ms "$REEF" launch --rm "$work/rootfs" "n$i" --network bench -- /bin/true
+		gone "n$i"
+	done | median >"$work/reef-launch-net"
+	for i in $(seq "$runs"); do
+		time_ms "$REEF" launch --rm "$work/rootfs" "p$i" -- /bin/true
+		gone "p$i"
+	done | median >"$work/reef-launch"
+
+	"$REEF" launch "$work/rootfs" ex --network bench -- sleep 100000
+	for _ in $(seq "$runs"); do
+		time_ms "$REEF" exec ex true
+	done | median >"$work/reef-exec"
+	"$REEF" delete --force ex
+
+	# crun rejects hybrid cgroup hosts: hide the cgroup2 mount in a private mount namespace.
+	unshare -m --propagation private bash -c '
+		umount /sys/fs/cgroup/unified 2>/dev/null
+		for i in $(seq '"$runs"'); do
+			t0=$EPOCHREALTIME
+			crun --root "'"$work"'/crun" run -b "'"$work"'/bundle" "c$i" >/dev/null 2>>"'"$work"'/errors.log" ||
+				echo "failed: crun run" >>"'"$work"'/errors.log"
+			t1=$EPOCHREALTIME
+			awk -v a="$t0" -v b="$t1" "BEGIN { printf \"%.2f\n\", (b - a) * 1000 }"
+		done' | median >"$work/crun-launch"
+	for i in $(seq "$runs"); do
+		time_ms runc --root "$work/runc" run -b "$work/bundle" "r$i"
+	done | median >"$work/runc-launch"
+	exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || { echo "bench-runtime: needs root" >&2; exit 1; }
+for tool in crun runc; do
+	command -v "$tool" >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y "$tool" >/dev/null 2>&1 ||
+		{ echo "bench-runtime: $tool is missing and apt-get install $tool failed" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/reef-bench.XXXXXX)
+chmod 0711 "$work"
+ns=reefbench$$
+export REEF_ROOT=$work/reef
+netd_pid=
+
+cleanup() {
+	local name
+	for name in $(REEF_ROOT=$REEF_ROOT "$repo/build/reef" list --format json 2>/dev/null |
+		jq -r '.[].name'); do
+		nsenter --net="/run/netns/$ns" "$repo/build/reef" delete --force "$name" >/dev/null 2>&1
+	done
+	[ -n "$netd_pid" ] && kill "$netd_pid" 2>/dev/null && wait "$netd_pid" 2>/dev/null
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+scripts/mkrootfs-busybox.sh "$work/rootfs" >/dev/null
+mkdir -p "$REEF_ROOT" "$work/bundle"
+chmod 0711 "$REEF_ROOT"
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip netns exec "$ns" "$repo/build/reef-netd" --root "$REEF_ROOT" --foreground \
+	>"$work/netd.log" 2>&1 &
+netd_pid=$!
+for _ in $(seq 100); do
+	curl -sf --unix-socket "$REEF_ROOT/run/netd.sock" http://reef/v1/status >/dev/null && break
+	sleep 0.05
+done
+nsenter --net="/run/netns/$ns" build/reef network create bench --subnet 10.98.0.0/24 >/dev/null ||
+	{ echo "bench-runtime: create network failed; reef-netd log:" >&2; cat "$work/netd.log" >&2; exit 1; }
+
+# The OCI bundle: crun's default spec (pid, network, ipc, uts, mount and cgroup namespaces,
+# no user namespace) running /bin/true, with reef's default allow list as its seccomp profile.
+allowed=$(sed -n 's/^[[:space:]]*"allow \([^"]*\)\\n"$/\1/p' runtime/seccomp_profile.c |
+	tr ' ' '\n' | jq -R . | jq -s -c .)
+(cd "$work/bundle" && crun spec)
+jq --arg rootfs "$work/rootfs" --argjson names "$allowed" '
+	.process.terminal = false | .process.args = ["/bin/true"] | .root.path = $rootfs |
+	.linux.seccomp = { defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"],
+		syscalls: [{ names: ($names + ["socket", "clone", "clone3", "personality"]),
+			action: "SCMP_ACT_ALLOW" }] }' \
+	"$work/bundle/config.json" >"$work/bundle/config.new"
+mv "$work/bundle/config.new" "$work/bundle/config.json"
+
+BUILD=${BUILD:-build} RUNS=$runs nsenter --net="/run/netns/$ns" bash "$0" --inner "$work"
+
+if [ -s "$work/errors.log" ]; then
+	echo "bench-runtime: some runs failed:" >&2
+	sort "$work/errors.log" | uniq -c | head >&2
+fi
+launch_net=$(cat "$work/reef-launch-net")
+launch=$(cat "$work/reef-launch")
+exec_ms=$(cat "$work/reef-exec")
+crun_ms=$(cat "$work/crun-launch")
+runc_ms=$(cat "$work/runc-launch")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "## runtime: launch and exec"
+echo
+echo "Median of $runs runs each, wall-clock time of the whole command, busybox rootfs"
+echo "(\`scripts/bench/bench-runtime.sh\`).  reef: user, pid, mount, network, uts, ipc and"
+echo "cgroup namespaces, id-mapped overlayfs rootfs, default capabilities, cached seccomp"
+echo "filter, cgroup.  crun $(crun --version | awk 'NR == 1 { print $3 }') and runc"
+echo "$(runc --version | awk 'NR == 1 { print $3 }'): \`run\` of an OCI bundle from \`crun spec\`"
+echo "(pid, network, ipc, uts, mount and cgroup namespaces, no user namespace, read-only"
+echo "rootfs, no wiring) with reef's allow list as seccomp profile."
+echo
+echo "| command | median (ms) | crun / this | runc / this |"
+echo "|---|---:|---:|---:|"
+echo "| reef launch --rm /bin/true, one bridge network (veth, address, NAT) | $launch_net |" \
+	"$(ratio "$crun_ms" "$launch_net") | $(ratio "$runc_ms" "$launch_net") |"
+echo "| reef launch --rm /bin/true, no network | $launch | $(ratio "$crun_ms" "$launch") |" \
+	"$(ratio "$runc_ms" "$launch") |"
+echo "| crun run /bin/true | $crun_ms | 1.00 | $(ratio "$runc_ms" "$crun_ms") |"
+echo "| runc run /bin/true | $runc_ms | $(ratio "$crun_ms" "$runc_ms") | 1.00 |"
+echo "| reef exec NAME true | $exec_ms | | |"
+echo
+echo "\`reef launch\` returns once /bin/true has been exec'd; its monitor then reaps it,"
+echo "detaches the network and removes the container in the background (not timed, but"
+echo "awaited before the next run).  \`crun run\` and \`runc run\` return after the"
+echo "container has exited and been deleted."
