@@ -46,7 +46,8 @@ static int used_subnets_read(struct netd *netd, struct used_subnets *ret, struct
 		used_subnets_free(&used);
 		return error_set(err, ENOMEM, "list used subnets");
 	}
-	memcpy(used.all, used.host, used.n_host * sizeof(*used.all));
+	if (used.n_host > 0)
+		memcpy(used.all, used.host, used.n_host * sizeof(*used.all));
 	used.n_all = used.n_host;
 	for (struct netd_network *net = netd->networks; net; net = net->next, i++) {
 		snprintf(used.names[i], sizeof(used.names[i]), "network '%s'", net->rec.name);

@@ -78,7 +78,8 @@ int image_alias_list(const struct reef_paths *paths, json_t **ret, struct reef_e
 
 /*
  * Deletes the image NAME and its aliases; -EBUSY while a container's
- * config.json (PATHS->containers/NAME/config.json) names it under "image".
+ * config.json (PATHS->containers/NAME/config.json) holds its fingerprint
+ * under "fingerprint" or "image".
  */
 int image_delete(const struct reef_paths *paths, const char *name, struct reef_error *err);
 

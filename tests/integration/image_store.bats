@@ -55,7 +55,7 @@ teardown() {
 	"$REEF" image import "$WORK/one.tar" --alias one
 	fingerprint=$(image_fingerprint one)
 
-	for bad in "_x" ".hidden" "has space" "a*b" "$fingerprint" \
+	for bad in "_x" ".hidden" "has space" "a*b" "debian/12" "$fingerprint" \
 		"$(printf 'a%.0s' $(seq 129))"; do
 		run "$REEF" image alias add "$bad" one
 		[ "$status" -eq 1 ]
@@ -66,7 +66,7 @@ teardown() {
 	[[ "$output" == "reef: invalid alias 'bad alias'"* ]]
 	run "$REEF" image list --format json
 	[[ "$output" != *hostname* ]]
-	for good in debian/12 busybox:latest a.b_c-d 7; do
+	for good in debian-12 busybox:latest a.b_c-d 7; do
 		"$REEF" image alias add "$good" one
 	done
 }
