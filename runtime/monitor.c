@@ -281,11 +281,14 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 	char run_dir[PATH_MAX], state_dir[PATH_MAX];
 	struct reef_error result = { 0 };
 	_cleanup_(close_fd) int lock_fd = -1;
+	pthread_t prime;
+	bool primed;
 	int pipefd[2], status;
 	pid_t pid;
 	ssize_t n;
 	int r;
 
+	primed = cgroup_prime_start(&prime);
 	r = container_run_dir(paths, config->name, run_dir, err);
 	if (r == 0)
 		r = container_state_dir(paths, config->name, state_dir, err);
@@ -293,13 +296,21 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 		r = mkdir_parents(run_dir, 0711, err);
 	if (r == 0)
 		r = monitor_lock(run_dir, &lock_fd, err);
-	if (r < 0)
+	if (r < 0) {
+		if (primed)
+			pthread_join(prime, NULL);
 		return r;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		if (primed)
+			pthread_join(prime, NULL);
 		return error_set_errno(err, errno, "create the monitor's pipe");
+	}
 
 	pid = fork();
 	if (pid < 0) {
+		if (primed)
+			pthread_join(prime, NULL);
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return error_set_errno(err, errno, "fork the monitor");
@@ -314,6 +325,8 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 	}
 	close(pipefd[1]);
 	waitpid(pid, &status, 0);
+	if (primed)
+		pthread_join(prime, NULL);
 	do
 		n = read(pipefd[0], &result, sizeof(result));
 	while (n < 0 && errno == EINTR);
