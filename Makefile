@@ -117,6 +117,10 @@ demo:
 install: $(BINS)
 	install -D -m 0755 $(BUILD)/reef $(DESTDIR)$(PREFIX)/bin/reef
 	install -D -m 0755 $(BUILD)/reef-netd $(DESTDIR)$(PREFIX)/sbin/reef-netd
+	install -D -m 0644 cli/reef.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/reef
+	install -D -m 0644 netd/reef-netd.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/reef-netd.service
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -7,6 +7,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -32,7 +34,8 @@ struct ct_victim {
 struct ct_scan {
 	const struct fw_flush *ranges;
 	size_t n_ranges;
-	struct ifaddrs *local; /* the host's addresses, for forwards without one */
+	struct ifaddrs *local; /* the host's addresses, read when first needed */
+	bool local_read;
 	struct ct_victim *victims;
 	size_t n_victims;
 	bool nomem;
@@ -83,9 +86,15 @@ static bool tuple_parse(const struct nlattr *orig, int family, struct ct_tuple *
 	return have_dst && have_port && t->dst.family == family;
 }
 
-static bool addr_is_local(struct ifaddrs *local, const struct ip_addr *a)
+static bool addr_is_local(struct ct_scan *scan, const struct ip_addr *a)
 {
-	for (struct ifaddrs *ifa = local; ifa; ifa = ifa->ifa_next) {
+	if (!scan->local_read) {
+		scan->local_read = true;
+		/* Without the list, only entries already destination-NATed match. */
+		if (getifaddrs(&scan->local) < 0)
+			scan->local = NULL;
+	}
+	for (struct ifaddrs *ifa = scan->local; ifa; ifa = ifa->ifa_next) {
 		struct ip_addr own;
 
 		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != a->family)
@@ -102,7 +111,7 @@ static bool addr_is_local(struct ifaddrs *local, const struct ip_addr *a)
 	return false;
 }
 
-static bool tuple_matches(const struct ct_scan *scan, const struct ct_tuple *t, uint32_t status)
+static bool tuple_matches(struct ct_scan *scan, const struct ct_tuple *t, uint32_t status)
 {
 	for (size_t i = 0; i < scan->n_ranges; i++) {
 		const struct fw_flush *f = &scan->ranges[i];
@@ -110,7 +119,7 @@ static bool tuple_matches(const struct ct_scan *scan, const struct ct_tuple *t, 
 		if (f->proto != t->proto || t->dport < f->port || t->dport > f->port_end)
 			continue;
 		if (f->has_addr ? ip_addr_equal(&f->addr, &t->dst)
-				: (status & IPS_DST_NAT) || addr_is_local(scan->local, &t->dst))
+				: (status & IPS_DST_NAT) || addr_is_local(scan, &t->dst))
 			return true;
 	}
 	return false;
@@ -187,40 +196,51 @@ static int ct_delete(struct mnl_socket *nl, const struct ct_victim *v, uint32_t 
 	return r;
 }
 
-int fw_conntrack_flush_ranges(const struct fw_flush *ranges, size_t n, struct reef_error *err)
+/*
+ * Whether the namespace has any conntrack entry.  A dump walks every
+ * bucket of the conntrack hash table, which takes milliseconds even when
+ * the table is empty, so an empty table skips it.
+ */
+static bool conntrack_empty(void)
+{
+	_cleanup_(close_fd) int fd =
+		open("/proc/sys/net/netfilter/nf_conntrack_count", O_RDONLY | O_CLOEXEC);
+	char text[32] = "";
+
+	if (fd < 0 || read(fd, text, sizeof(text) - 1) <= 0)
+		return false;
+	return strtoul(text, NULL, 10) == 0;
+}
+
+int fw_conntrack_flush_ranges(struct mnl_socket *nl, const struct fw_flush *ranges, size_t n,
+			      struct reef_error *err)
 {
 	struct ct_scan scan = { .ranges = ranges, .n_ranges = n };
-	struct mnl_socket *nl;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t seq = time(NULL);
 	int r;
 
-	if (getifaddrs(&scan.local) < 0)
-		return error_set_errno(err, errno, "list the host's addresses");
-	r = nl_open_netfilter(&nl, err);
-	if (r < 0)
-		goto out_addrs;
-
+	if (conntrack_empty())
+		return 0;
 	r = nl_talk(nl, ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, seq++), ct_scan_cb,
 		    &scan, err);
 	if (r < 0) {
 		error_prefix(err, "list conntrack entries");
-		goto out_socket;
+		goto out;
 	}
 	if (scan.nomem) {
 		r = error_set_errno(err, ENOMEM, "list conntrack entries");
-		goto out_socket;
+		goto out;
 	}
 	for (size_t i = 0; i < scan.n_victims && r >= 0; i++)
 		r = ct_delete(nl, &scan.victims[i], seq++, err);
 	if (r < 0)
 		error_prefix(err, "delete conntrack entry");
 
-out_socket:
-	mnl_socket_close(nl);
+out:
 	free(scan.victims);
-out_addrs:
-	freeifaddrs(scan.local);
+	if (scan.local)
+		freeifaddrs(scan.local);
 	return r;
 }
 
@@ -235,5 +255,13 @@ int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port
 		.port_end = port_end,
 	};
 
-	return fw_conntrack_flush_ranges(&range, 1, err);
+	struct mnl_socket *nl;
+	int r;
+
+	r = nl_open_netfilter(&nl, err);
+	if (r < 0)
+		return r;
+	r = fw_conntrack_flush_ranges(nl, &range, 1, err);
+	mnl_socket_close(nl);
+	return r;
 }

@@ -67,7 +67,7 @@ int batch_msg_finish(struct fw_batch *b, struct nlmsghdr *nlh, struct reef_error
 int ruleset_build(struct fw_batch *b, struct reef_error *err);
 /* Number of rules ruleset_build() adds. */
 long ruleset_rule_count(void);
-/* The anti-spoofing chain of EP with its rules; returns the number of rules or -errno. */
+/* Adds the anti-spoofing chain of EP with its rules. */
 int spoof_chain_add(struct fw_batch *b, const struct fw_endpoint *ep, struct reef_error *err);
 int spoof_chain_delete(struct fw_batch *b, const struct fw_endpoint *ep, struct reef_error *err);
 int spoof_rule_count(const struct fw_endpoint *ep);
@@ -81,6 +81,7 @@ int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh,
 	    int (*cb)(const struct nlmsghdr *nlh, void *data), void *data, struct reef_error *err);
 
 /* Deletes the conntrack entries of all N ranges in one pass over the table. */
-int fw_conntrack_flush_ranges(const struct fw_flush *ranges, size_t n, struct reef_error *err);
+int fw_conntrack_flush_ranges(struct mnl_socket *nl, const struct fw_flush *ranges, size_t n,
+			      struct reef_error *err);
 
 #endif

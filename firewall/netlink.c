@@ -187,11 +187,11 @@ static int commit_error(const struct ack_state *st, struct reef_error *err)
 	return error_set_errno(err, st->failed_errno, "%s", desc ? desc : "nftables");
 }
 
-static void commit_after(struct fw_batch *b)
+static void commit_after(struct fw *fw, struct fw_batch *b)
 {
 	struct reef_error err = { 0 };
 
-	if (b->n_flushes && fw_conntrack_flush_ranges(b->flushes, b->n_flushes, &err) < 0)
+	if (b->n_flushes && fw_conntrack_flush_ranges(fw->nl, b->flushes, b->n_flushes, &err) < 0)
 		log_warning("delete conntrack entries of changed forwards: %s, ignoring",
 			    err.message);
 	for (size_t i = 0; i < b->n_localnet; i++) {
@@ -223,8 +223,11 @@ int fw_commit(struct fw *fw, struct fw_batch *b, struct reef_error *err)
 	if (st.failed)
 		return commit_error(&st, err);
 
-	fw->rules = b->rebuild ? b->rule_delta : fw->rules < 0 ? -1 : fw->rules + b->rule_delta;
-	commit_after(b);
+	if (b->rebuild)
+		fw->rules = b->rule_delta;
+	else if (fw->rules >= 0)
+		fw->rules += b->rule_delta;
+	commit_after(fw, b);
 	return 0;
 }
 

@@ -50,11 +50,11 @@ static int bridge_configure(struct netlink *nl, const struct kernel_network *net
 			    struct reef_error *err)
 {
 	/*
-	 * An MTU given at creation does not count as set by the user, and the
-	 * bridge would follow its ports' MTU; a change request pins it.
+	 * An MTU given at creation does not count as set by the user, so the
+	 * bridge would follow its ports' MTU.  A change request pins it.
 	 */
-	struct link_change change = {.alias = alias, .mtu = net->mtu};
-	struct link_change up = {.up = true};
+	struct link_change change = { .alias = alias, .mtu = net->mtu };
+	struct link_change up = { .up = true };
 	int ifindex;
 	int r;
 
@@ -92,7 +92,7 @@ static int bridge_network_create(const struct kernel_network *net, struct reef_e
 	/* A bridge of this network left from before (a restart) is reused as it is. */
 	r = bridge_link_add(&nl, net, alias);
 	if (r == -NLE_EXIST) {
-		r = link_owner_check(&nl, net->ifname, alias, &existed, err);
+		r = link_owner_check(&nl, net->ifname, alias, "bridge", &existed, err);
 		if (r < 0)
 			goto out;
 		/* If it vanished in between, it is created anew. */
@@ -106,7 +106,7 @@ static int bridge_network_create(const struct kernel_network *net, struct reef_e
 
 	r = bridge_configure(&nl, net, alias, err);
 	if (r < 0 && !existed) {
-		struct reef_error undo = {0};
+		struct reef_error undo = { 0 };
 
 		if (link_delete(&nl, net->ifname, &undo) < 0)
 			log_warning("roll back bridge of network '%s': %s", net->name,
@@ -128,7 +128,7 @@ static int bridge_network_delete(const struct kernel_network *net, struct reef_e
 	if (r < 0)
 		return r;
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s", net->name);
-	r = link_owner_check(&nl, net->ifname, alias, &exists, err);
+	r = link_owner_check(&nl, net->ifname, alias, "bridge", &exists, err);
 	if (r < 0 || !exists)
 		goto out;
 	/* The gateway addresses and their routes go with the bridge. */

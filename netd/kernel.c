@@ -39,7 +39,7 @@ bool kernel_prefix_ignored(const struct ip_prefix *p)
 		{ AF_INET6, "::1/128" },       { AF_INET6, "fe80::/10" }, { AF_INET6, "ff00::/8" },
 	};
 
-	/* A default route overlaps everything and says nothing about used subnets. */
+	/* A default route overlaps every subnet, so it marks none as used. */
 	if (p->len == 0)
 		return true;
 	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {

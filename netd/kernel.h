@@ -64,7 +64,11 @@ struct link_ops {
  * reef-netd runs in.
  */
 
-/* Lists the routes and addresses of the namespace, OWNER set to e.g. "route 10.0.0.0/8 dev eth0". */
+/*
+ * Lists the routes and addresses of the namespace, OWNER set to e.g. "route 10.0.0.0/8 dev eth0"
+ * or "address 192.168.1.5/24 on eth0".  Default routes, loopback, link-local and multicast
+ * prefixes, and everything on reef-owned links (alias "reef:...") are left out.
+ */
 int kernel_used_subnets(struct ipam_used_subnet **ret, size_t *ret_n, struct reef_error *err);
 void kernel_used_subnets_free(struct ipam_used_subnet *used, size_t n);
 
@@ -72,6 +76,7 @@ void kernel_used_subnets_free(struct ipam_used_subnet *used, size_t n);
 int kernel_default_mtu(unsigned *ret, struct reef_error *err);
 
 bool kernel_link_exists(const char *ifname);
+/* Deletes IFNAME whatever its owner; a link already gone is not an error. */
 int kernel_link_delete(const char *ifname, struct reef_error *err);
 
 /* Calls FN for every link whose alias starts with REEF_ALIAS_PREFIX; stops at a non-zero return. */

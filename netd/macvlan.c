@@ -2,8 +2,8 @@
 /*
  * macvlan networks: each endpoint is a macvlan link in bridge mode on the
  * parent interface, created straight inside the container's namespace.  The
- * network itself has no kernel object; the container's link dies with its
- * namespace.
+ * network itself has no kernel object, and the container's link dies with
+ * its namespace.
  */
 #include "netlink.h"
 
@@ -71,9 +71,8 @@ static struct rtnl_link *macvlan_link_new(const struct kernel_endpoint *ep, unsi
 	rtnl_link_set_name(link, ep->ifname);
 	rtnl_link_set_link(link, parent_index);
 	rtnl_link_macvlan_set_mode(link, MACVLAN_MODE_BRIDGE);
+	/* Brought up once it has its addresses, see netns_link_configure(). */
 	rtnl_link_set_ns_fd(link, netns_fd);
-	/* Up even while the parent is down: the link then only waits for the parent's carrier. */
-	rtnl_link_set_flags(link, IFF_UP);
 	if (mtu)
 		rtnl_link_set_mtu(link, mtu);
 	if (memcmp(ep->mac, zero, 6) != 0) {
@@ -106,7 +105,7 @@ static int macvlan_create(struct netlink *nl, const struct kernel_endpoint *ep, 
 
 static void macvlan_rollback(int netns_fd, const struct kernel_endpoint *ep)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct netlink nl;
 
 	if (netlink_open_in(&nl, netns_fd, &err) == 0) {
@@ -163,11 +162,11 @@ static int macvlan_endpoint_detach(const struct kernel_network *net,
 		return r;
 
 	/*
-	 * The alias tells our link from a same-named one when the pid now
-	 * belongs to another process: that means the container is gone.
+	 * A same-named link without our alias means that the pid now belongs
+	 * to another process, so the container is gone.
 	 */
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s/%s", ep->container, ep->network);
-	r = link_owner_check(&nl, ep->ifname, alias, &exists, err);
+	r = link_owner_check(&nl, ep->ifname, alias, "macvlan", &exists, err);
 	if (r == -EPERM) {
 		log_debug("detach '%s' from '%s': pid %d no longer runs it, nothing to delete",
 			  ep->container, ep->network, (int)ep->pid);

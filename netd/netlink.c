@@ -84,7 +84,7 @@ int netlink_open(struct netlink *nl, struct reef_error *err)
 	int one = 1;
 	int r;
 
-	*nl = (struct netlink){0};
+	*nl = (struct netlink){ 0 };
 	nl->sock = nl_socket_alloc();
 	if (!nl->sock)
 		return error_set_errno(err, ENOMEM, "allocate netlink socket");
@@ -95,7 +95,7 @@ int netlink_open(struct netlink *nl, struct reef_error *err)
 		return r;
 	}
 
-	/* Older kernels reject these options; the messages then lack the kernel's reason only. */
+	/* Kernels before 4.12 lack NETLINK_EXT_ACK, and their errors then omit the reason. */
 	setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl_socket_modify_err_cb(nl->sock, NL_CB_CUSTOM, netlink_ack_error, nl);
@@ -181,7 +181,7 @@ int netlink_error(struct netlink *nl, int nle, struct reef_error *err, const cha
 	if (nl && nl->ack_errno && nl_syserr2nlerr(nl->ack_errno) == abs(nle)) {
 		errnum = nl->ack_errno;
 		ack_msg = nl->ack_msg;
-		/* NLE_FAILURE stands for every errno libnl has no code for: say which one. */
+		/* NLE_FAILURE covers every errno that libnl has no code for, so name the errno. */
 		if (abs(nle) == NLE_FAILURE)
 			reason = strerror(errnum);
 	}

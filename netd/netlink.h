@@ -16,10 +16,10 @@
 
 /*
  * Internal helpers of the kernel drivers (bridge.c, veth.c, macvlan.c,
- * kernel.c): one rtnetlink socket with the kernel's extended ACK kept, the
- * one place that turns libnl's NLE_* codes into errno values, entering a
- * container's network namespace, and the link, address and route requests
- * that every driver needs.
+ * kernel.c).  They provide an rtnetlink socket that keeps the kernel's
+ * extended ACK, the one place that turns libnl's NLE_* codes into errno
+ * values, entry into a container's network namespace, and the link, address
+ * and route requests that every driver needs.
  */
 
 struct nl_sock;
@@ -39,9 +39,9 @@ int netlink_open_in(struct netlink *nl, int netns_fd, struct reef_error *err);
 void netlink_close(struct netlink *nl);
 
 /*
- * Sets ERR from the libnl return code NLE (either sign): the errno is the
+ * Sets ERR from the libnl return code NLE (either sign).  The errno is the
  * kernel's own when the failure came from an error ACK, else the NLE code
- * translated; the message is "CONTEXT: <nl_geterror() text>" followed by
+ * translated.  The message is "CONTEXT: <nl_geterror() text>", followed by
  * ": <extended ACK text>" when the kernel sent one.  Returns -errno.
  */
 int netlink_error(struct netlink *nl, int nle, struct reef_error *err, const char *fmt, ...)
@@ -52,7 +52,7 @@ int netlink_nle_to_errno(int nle);
 
 /*
  * Copies the extended ACK message (NLMSGERR_ATTR_MSG) of the error message
- * HDR into OUT; OUT is "" when there is none or the message is malformed.
+ * HDR into OUT.  OUT is "" when there is none or the message is malformed.
  */
 void netlink_ext_ack_parse(const struct nlmsghdr *hdr, char *out, size_t size);
 
@@ -73,14 +73,13 @@ int netns_open_pid(pid_t pid, int *ret_fd, struct reef_error *err);
 /* Looks up the index of IFNAME and, unless RET_MAC is NULL, its MAC. */
 int link_index_get(struct netlink *nl, const char *ifname, int *ret_index, uint8_t ret_mac[6],
 		   struct reef_error *err);
-int link_alias_get(struct netlink *nl, const char *ifname, char *alias, size_t size,
-		   struct reef_error *err);
 
 /* Settings of one change request; zero or NULL fields stay as they are. */
 struct link_change {
 	const char *alias;
 	unsigned mtu;
-	bool isolated; /* bridge port isolation on */
+	bool isolated;	 /* bridge port isolation on */
+	bool arp_notify; /* gratuitous ARP from the kernel when the link comes up */
 	bool up;
 };
 
@@ -88,12 +87,13 @@ struct link_change {
 int link_change(struct netlink *nl, const char *ifname, const struct link_change *change,
 		struct reef_error *err);
 /*
- * Checks that IFNAME carries the alias ALIAS before reef changes or deletes
- * it: 0 with *RET_EXISTS false when there is no such link, -EPERM naming
- * the alias found when it belongs to someone else.
+ * Checks that IFNAME carries the alias ALIAS, or no alias at all and the
+ * link kind KIND, before reef changes or deletes it.  Returns 0 with
+ * *RET_EXISTS false when there is no such link, and -EPERM naming the
+ * alias found when the link belongs to someone else.
  */
-int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, bool *ret_exists,
-		     struct reef_error *err);
+int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, const char *kind,
+		     bool *ret_exists, struct reef_error *err);
 /* Deletes IFNAME; -ENODEV when it does not exist (ERR then set as well). */
 int link_delete(struct netlink *nl, const char *ifname, struct reef_error *err);
 /*
@@ -119,24 +119,21 @@ void mac_from_name(const char *text, uint8_t ret[6]);
 bool kernel_prefix_ignored(const struct ip_prefix *p);
 
 /*
- * Configures the container side of endpoint EP, the link EP->ifname in the
- * namespace NETNS_FD: alias, lo and the link up, addresses, default routes,
- * and an announcement of each address.
+ * Configures the container side of endpoint EP, the link EP->ifname (still
+ * down) in the namespace NETNS_FD: alias, addresses, lo and the link up,
+ * default routes, and announcements of the addresses.
  */
 int netns_link_configure(int netns_fd, const struct kernel_endpoint *ep, struct reef_error *err);
 
 /*
- * Announces ADDR with MAC on link IFINDEX of the calling thread's
- * namespace: a gratuitous ARP request for IPv4, an unsolicited neighbour
- * advertisement with the override flag for IPv6.  Neighbours that cached
- * the address with an older MAC switch to MAC at once.
+ * Announces the IPv6 address ADDR with MAC on link IFINDEX of the calling
+ * thread's namespace: an unsolicited neighbour advertisement with the
+ * override flag, so neighbours that cached ADDR with an older MAC switch to
+ * MAC at once.  IPv4 needs no call: link_change() with arp_notify has the
+ * kernel send the gratuitous ARP.
  */
-int announce_address(int ifindex, const uint8_t mac[6], const struct ip_addr *addr,
-		     struct reef_error *err);
-
-/* Builds the 28-byte ARP request payload that announces IP with MAC. */
-#define ANNOUNCE_ARP_SIZE 28
-void announce_arp_build(uint8_t out[ANNOUNCE_ARP_SIZE], const uint8_t mac[6], const uint8_t ip[4]);
+int announce_ipv6_address(int ifindex, const uint8_t mac[6], const struct ip_addr *addr,
+			  struct reef_error *err);
 
 /* Builds the ICMPv6 neighbour advertisement for IP with a target link-layer option. */
 #define ANNOUNCE_NA_SIZE 32

@@ -7,6 +7,7 @@
 
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 
 #include <netlink/addr.h>
@@ -42,8 +43,9 @@ int link_index_get(struct netlink *nl, const char *ifname, int *ret_index, uint8
 	return 0;
 }
 
-int link_alias_get(struct netlink *nl, const char *ifname, char *alias, size_t size,
-		   struct reef_error *err)
+/* Looks up the alias and the kind ("veth", "bridge", "" when unknown) of IFNAME. */
+static int link_identity_get(struct netlink *nl, const char *ifname, char alias[256], char kind[32],
+			     struct reef_error *err)
 {
 	_cleanup_(rtnl_link_put_cleanup) struct rtnl_link *link = NULL;
 	const char *text;
@@ -53,28 +55,37 @@ int link_alias_get(struct netlink *nl, const char *ifname, char *alias, size_t s
 	if (r < 0)
 		return netlink_error(nl, r, err, "look up link '%s'", ifname);
 	text = rtnl_link_get_ifalias(link);
-	snprintf(alias, size, "%s", text ? text : "");
+	snprintf(alias, 256, "%s", text ? text : "");
+	text = rtnl_link_get_type(link);
+	snprintf(kind, 32, "%s", text ? text : "");
 	return 0;
 }
 
-int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, bool *ret_exists,
-		     struct reef_error *err)
+int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, const char *kind,
+		     bool *ret_exists, struct reef_error *err)
 {
-	char found[256];
+	char found_alias[256], found_kind[32];
 	int r;
 
-	r = link_alias_get(nl, ifname, found, sizeof(found), err);
+	r = link_identity_get(nl, ifname, found_alias, found_kind, err);
 	if (r == -ENODEV) {
+		error_clear(err);
 		*ret_exists = false;
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	if (strcmp(found, alias) != 0)
+
+	/*
+	 * The kernel ignores the alias when it creates a link, so reef sets it
+	 * in a second request.  A link of the expected kind without any alias
+	 * is one whose creator was killed in between.
+	 */
+	if (strcmp(found_alias, alias) != 0 && (found_alias[0] || strcmp(found_kind, kind) != 0))
 		return error_set(err, EPERM,
 				 "link '%s' is not reef's: its alias is '%s', expected '%s'; "
 				 "rename or delete it",
-				 ifname, found, alias);
+				 ifname, found_alias, alias);
 	*ret_exists = true;
 	return 0;
 }
@@ -86,7 +97,9 @@ int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, 
  */
 static struct nl_msg *link_change_msg_new(const char *ifname, unsigned flags, unsigned change)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = flags, .ifi_change = change};
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				 .ifi_flags = flags,
+				 .ifi_change = change };
 	struct nl_msg *msg;
 
 	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
@@ -116,6 +129,30 @@ static int msg_put_port_isolated(struct nl_msg *msg)
 	return 0;
 }
 
+/*
+ * Adds arp_notify=1 for the link's IPv4 settings: the kernel then sends a
+ * gratuitous ARP request for the primary address whenever the link comes
+ * up or changes its MAC.
+ */
+static int msg_put_arp_notify(struct nl_msg *msg)
+{
+	struct nlattr *spec, *inet, *conf;
+
+	spec = nla_nest_start(msg, IFLA_AF_SPEC);
+	if (!spec)
+		return -NLE_NOMEM;
+	inet = nla_nest_start(msg, AF_INET);
+	if (!inet)
+		return -NLE_NOMEM;
+	conf = nla_nest_start(msg, IFLA_INET_CONF);
+	if (!conf || nla_put_u32(msg, IPV4_DEVCONF_ARP_NOTIFY, 1) < 0)
+		return -NLE_NOMEM;
+	nla_nest_end(msg, conf);
+	nla_nest_end(msg, inet);
+	nla_nest_end(msg, spec);
+	return 0;
+}
+
 int link_change(struct netlink *nl, const char *ifname, const struct link_change *change,
 		struct reef_error *err)
 {
@@ -126,7 +163,8 @@ int link_change(struct netlink *nl, const char *ifname, const struct link_change
 	msg = link_change_msg_new(ifname, flags, flags);
 	if (!msg || (change->alias && nla_put_string(msg, IFLA_IFALIAS, change->alias) < 0) ||
 	    (change->mtu && nla_put_u32(msg, IFLA_MTU, change->mtu) < 0) ||
-	    (change->isolated && msg_put_port_isolated(msg) < 0)) {
+	    (change->isolated && msg_put_port_isolated(msg) < 0) ||
+	    (change->arp_notify && msg_put_arp_notify(msg) < 0)) {
 		nlmsg_free(msg);
 		return error_set_errno(err, ENOMEM, "build request for link '%s'", ifname);
 	}
@@ -139,7 +177,7 @@ int link_change(struct netlink *nl, const char *ifname, const struct link_change
 
 int link_delete(struct netlink *nl, const char *ifname, struct reef_error *err)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct nl_msg *msg;
 	int r;
 

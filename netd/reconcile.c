@@ -94,6 +94,11 @@ static void reconcile_endpoints(struct netd *netd, const char *rewire_network)
 		bool bridge = net && strcmp(net->rec.kind, "bridge") == 0;
 		const char *why = NULL;
 
+		/*
+		 * NOTE: only bridge endpoints have a host interface to check.  A
+		 * macvlan endpoint of a live process whose link a crash removed
+		 * stays in the database until the container detaches.
+		 */
 		if (!proc_is_alive(ep->pid, ep->start_time))
 			why = "its process is gone";
 		else if (bridge && !rewire_network && !kernel_link_exists(ep->host_ifname))

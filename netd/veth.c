@@ -80,7 +80,7 @@ static int veth_create(struct netlink *nl, const struct kernel_endpoint *ep, uns
 
 static void veth_rollback(struct netlink *nl, const struct kernel_endpoint *ep)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 
 	/* Deleting one end deletes the peer, with its addresses and routes. */
 	if (link_delete(nl, ep->host_ifname, &err) < 0 && err.errnum != ENODEV)
@@ -93,7 +93,7 @@ int veth_endpoint_attach(const struct kernel_network *net, const struct kernel_e
 {
 	_cleanup_(close_fd) int netns_fd = -1;
 	unsigned mtu = ep->mtu ? ep->mtu : net->mtu;
-	struct link_change change = {0};
+	struct link_change change = { 0 };
 	struct netlink nl;
 	char alias[256];
 	int bridge_index;
@@ -146,7 +146,7 @@ int veth_endpoint_detach(const struct kernel_network *net, const struct kernel_e
 	if (r < 0)
 		return r;
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s/%s", ep->container, ep->network);
-	r = link_owner_check(&nl, ep->host_ifname, alias, &exists, err);
+	r = link_owner_check(&nl, ep->host_ifname, alias, "veth", &exists, err);
 	if (r < 0 || !exists)
 		goto out;
 

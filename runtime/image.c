@@ -25,7 +25,11 @@ static void closedir_cleanup(DIR **d)
 
 int image_store_prepare(const struct reef_paths *paths, struct reef_error *err)
 {
-	int r = mkdir_parents(paths->images, 0700, err);
+	/*
+	 * Searchable but not listable by others: a container's unprivileged root
+	 * resolves its lower layer below this directory.
+	 */
+	int r = mkdir_parents(paths->images, 0711, err);
 
 	if (r < 0)
 		return error_prefix(err, "prepare the image store");
@@ -497,7 +501,7 @@ int image_alias_list(const struct reef_paths *paths, json_t **ret, struct reef_e
 	return image_aliases_load(paths, ret, err);
 }
 
-/* Returns the name of a container whose config.json names FINGERPRINT, in RET_NAME. */
+/* Finds a container whose config.json names FINGERPRINT; returns 1 and its name in RET_NAME. */
 static int image_find_user(const struct reef_paths *paths, const char *fingerprint, char *ret_name,
 			   size_t size, struct reef_error *err)
 {
@@ -519,7 +523,13 @@ static int image_find_user(const struct reef_paths *paths, const char *fingerpri
 		config = json_load_file(path, 0, NULL);
 		if (!config)
 			continue;
-		image = json_string_value(json_object_get(config, "image"));
+		/*
+		 * Launch records the fingerprint under "fingerprint" and the name the
+		 * user gave under "image"; either key holding it marks the image in use.
+		 */
+		image = json_string_value(json_object_get(config, "fingerprint"));
+		if (!image || strcmp(image, fingerprint) != 0)
+			image = json_string_value(json_object_get(config, "image"));
 		if (image && strcmp(image, fingerprint) == 0) {
 			snprintf(ret_name, size, "%s", d->d_name);
 			return 1;

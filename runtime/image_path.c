@@ -116,7 +116,7 @@ int image_alias_validate(const char *alias, struct reef_error *err)
 	if (len == 0 || len > IMAGE_ALIAS_MAX || !is_alnum(alias[0]))
 		goto invalid;
 	for (size_t i = 0; i < len; i++)
-		if (!is_alnum(alias[i]) && !strchr("._-/:", alias[i]))
+		if (!is_alnum(alias[i]) && !strchr("._-:", alias[i]))
 			goto invalid;
 	if (image_fingerprint_is_valid(alias))
 		return error_set(err, EINVAL,
@@ -126,7 +126,7 @@ int image_alias_validate(const char *alias, struct reef_error *err)
 
 invalid:
 	return error_set(err, EINVAL,
-			 "invalid alias '%.*s': use 1 to %d letters, digits and '._-/:', "
+			 "invalid alias '%.*s': use 1 to %d letters, digits and '._-:', "
 			 "starting with a letter or digit",
 			 IMAGE_ALIAS_MAX + 1, alias, IMAGE_ALIAS_MAX);
 }

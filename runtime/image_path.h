@@ -42,8 +42,10 @@ bool image_fingerprint_is_valid(const char *s);
 bool image_fingerprint_is_prefix(const char *s);
 
 /*
- * Aliases are 1 to 128 characters of ASCII letters, digits and "._-/:",
- * starting with a letter or digit; a full fingerprint is not an alias.
+ * Aliases are 1 to 128 characters of ASCII letters, digits and "._-:",
+ * starting with a letter or digit.  A full fingerprint is not an alias, and
+ * neither is a name with '/', because 'reef launch' reads that as a rootfs
+ * directory.
  */
 #define IMAGE_ALIAS_MAX 128
 int image_alias_validate(const char *alias, struct reef_error *err);
@@ -59,7 +61,7 @@ struct os_release {
 /*
  * Parses os-release text (KEY=VALUE lines, values optionally quoted with
  * shell escapes) into RET; unknown keys and malformed lines are ignored,
- * as os-release(5) asks of readers.
+ * as os-release(5) requires of readers.
  */
 void image_os_release_parse(const char *text, size_t len, struct os_release *ret);
 

@@ -2,12 +2,12 @@
 # Builds a Debian 12 (bookworm) minbase image with debootstrap, with the
 # tools a lab needs (iproute2, iputils-ping, curl, netcat-openbsd, procps),
 # and imports it into reef's image store.
-# Usage: mkimage-debian.sh [ALIAS] [OUT.tar.zst]  (default alias: debian/12)
+# Usage: mkimage-debian.sh [ALIAS] [OUT.tar.zst]  (default alias: debian-12)
 # With OUT, the rootfs is also kept as a tarball there (the benchmark imports it).
 # The mirror is the one this machine's apt uses for bookworm; set MIRROR to override.
 # $REEF names the reef binary (default: build/reef of this tree, else reef on $PATH).
 set -eu
-alias_name=${1:-debian/12}
+alias_name=${1:-debian-12}
 out=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 reef=${REEF:-$here/../build/reef}

@@ -73,7 +73,6 @@ teardown() {
 }
 
 @test "forward hairpin to a container's own port" {
-	skip "known gap: the host never forwards the DNATed packet back to its sender"
 	fw forward-add "{$WEB_A,\"proto\":\"tcp\",\"host_port\":8080,\"container_port\":80}"
 	run fw_get "$WEB" "http://$FW_HOST_IP:8080/"
 	[ "$output" = web ]
@@ -193,6 +192,30 @@ for i in range(40):
 	[ "$status" -ne 0 ]
 	run fw_get "$LAN" "http://10.89.2.2/"
 	[ "$status" -ne 0 ]
+}
+
+@test "br_netfilter keeps networks working" {
+	ip netns exec "$HOST" test -e /proc/sys/net/bridge/bridge-nf-call-iptables ||
+		skip "br_netfilter is not available"
+	fw_br_netfilter 1
+	# Bridged frames now pass the forward chain, so same-network traffic
+	# depends on the open_pairs rule.
+	run fw_get "$PEER" "http://10.89.0.2/"
+	[ "$output" = web ]
+	run fw_get "$OTHER" "http://10.89.0.2/"
+	[ "$status" -ne 0 ]
+	# Within an internal network too.
+	closed2=$(fw_container closed2 rbi 10.89.2.3/24 10.89.2.1)
+	fw_httpd "$closed2" 80 closed2
+	run fw_get "$CLOSED" "http://10.89.2.3/"
+	[ "$output" = closed2 ]
+	run fw_get "$CLOSED" "http://$FW_LAN_IP/"
+	[ "$status" -ne 0 ]
+	fw forward-add "{$WEB_A,\"proto\":\"tcp\",\"host_port\":8080,\"container_port\":80}"
+	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+	run fw_get "$OTHER" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
 }
 
 @test "LAN cannot reach containers directly" {

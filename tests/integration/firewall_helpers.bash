@@ -22,6 +22,19 @@ fw_topology() {
 	ip -n "$LAN" addr add fd00:250::2/64 dev lan0 nodad
 	ip -n "$LAN" link set lan0 up
 	ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	# Where br_netfilter is loaded, new namespaces pass bridged frames through
+	# the inet hooks.  reef does not need that, so the host namespace runs
+	# without it unless a test turns it on.
+	fw_br_netfilter 0
+}
+
+# fw_br_netfilter 0|1: whether bridged frames in the host namespace pass the inet hooks.
+fw_br_netfilter() {
+	[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] ||
+		ip netns exec "$HOST" test -e /proc/sys/net/bridge/bridge-nf-call-iptables ||
+		return 0
+	ip netns exec "$HOST" sysctl -qw net.bridge.bridge-nf-call-iptables="$1" \
+		net.bridge.bridge-nf-call-ip6tables="$1"
 }
 
 # fw_bridge NAME GATEWAY4/LEN [GATEWAY6/LEN]: a bridge in the host namespace.

@@ -55,7 +55,7 @@ teardown() {
 	"$REEF" image import "$WORK/one.tar" --alias one
 	fingerprint=$(image_fingerprint one)
 
-	for bad in "_x" ".hidden" "has space" "a*b" "$fingerprint" \
+	for bad in "_x" ".hidden" "has space" "a*b" "debian/12" "$fingerprint" \
 		"$(printf 'a%.0s' $(seq 129))"; do
 		run "$REEF" image alias add "$bad" one
 		[ "$status" -eq 1 ]
@@ -66,7 +66,7 @@ teardown() {
 	[[ "$output" == "reef: invalid alias 'bad alias'"* ]]
 	run "$REEF" image list --format json
 	[[ "$output" != *hostname* ]]
-	for good in debian/12 busybox:latest a.b_c-d 7; do
+	for good in debian-12 busybox:latest a.b_c-d 7; do
 		"$REEF" image alias add "$good" one
 	done
 }
@@ -148,4 +148,29 @@ teardown() {
 	run "$REEF" image --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"import FILE|DIR"* ]]
+}
+
+@test "parallel imports all land" {
+	pids=()
+	for i in 1 2 3 4; do
+		"$MKTAR" "$WORK/p$i.tar" d:etc "f:etc/hostname:p$i"
+	done
+	for i in 1 2 3 4; do
+		"$REEF" image import "$WORK/p$i.tar" --alias "p$i" >/dev/null &
+		pids+=($!)
+		# The same content twice at once: one import wins, the other only adds its alias.
+		"$REEF" image import "$WORK/p$i.tar" --alias "q$i" >/dev/null &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid"
+	done
+
+	run "$REEF" image list --format json
+	[ "$(grep -c '"fingerprint"' <<<"$output")" -eq 4 ]
+	for i in 1 2 3 4; do
+		[ "$(image_fingerprint "p$i")" = "$(image_fingerprint "q$i")" ]
+		[ "$(cat "$(image_rootfs "p$i")/etc/hostname")" = "p$i" ]
+	done
+	store_has_no_partial
 }

@@ -1,6 +1,6 @@
-# Helpers for the kernel driver tests: they drive build/tests/tools/netd-kernel
-# inside a test namespace that stands in for reef-netd's, with stand-in
-# containers that are sleep processes in namespaces of their own.
+# Helpers for the kernel driver tests.  They run build/tests/tools/netd-kernel
+# in a test namespace in place of reef-netd's, and the containers are sleep
+# processes in namespaces of their own.
 
 NETD_KERNEL=$REEF_BUILD/tests/tools/netd-kernel
 

@@ -154,7 +154,8 @@ static void test_fingerprint_and_alias(void **state)
 	assert_false(image_fingerprint_is_prefix("2119B0EA"));
 	assert_false(image_fingerprint_is_prefix("debian"));
 
-	assert_int_equal(image_alias_validate("debian/12", NULL), 0);
+	assert_int_equal(image_alias_validate("debian-12", NULL), 0);
+	assert_int_equal(image_alias_validate("debian/12", NULL), -EINVAL);
 	assert_int_equal(image_alias_validate("busybox:1.36", NULL), 0);
 	assert_int_equal(image_alias_validate("", NULL), -EINVAL);
 	assert_int_equal(image_alias_validate("-x", NULL), -EINVAL);

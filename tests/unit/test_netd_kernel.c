@@ -34,7 +34,7 @@ static void nle_unknown_codes_map_to_eio(void **state)
 
 static void netlink_error_keeps_libnl_text(void **state)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 
 	assert_int_equal(netlink_error(NULL, -NLE_EXIST, &err, "create bridge '%s'", "rb1"),
 			 -EEXIST);
@@ -44,8 +44,8 @@ static void netlink_error_keeps_libnl_text(void **state)
 
 static void netlink_error_prefers_kernel_ack(void **state)
 {
-	struct netlink nl = {.ack_errno = ENETUNREACH};
-	struct reef_error err = {0};
+	struct netlink nl = { .ack_errno = ENETUNREACH };
+	struct reef_error err = { 0 };
 
 	strcpy(nl.ack_msg, "Nexthop has invalid gateway");
 	assert_int_equal(netlink_error(&nl, -NLE_FAILURE, &err, "add route"), -ENETUNREACH);
@@ -57,8 +57,8 @@ static void netlink_error_prefers_kernel_ack(void **state)
 
 static void netlink_error_ignores_stale_ack(void **state)
 {
-	struct netlink nl = {.ack_errno = EEXIST};
-	struct reef_error err = {0};
+	struct netlink nl = { .ack_errno = EEXIST };
+	struct reef_error err = { 0 };
 
 	strcpy(nl.ack_msg, "old message");
 	assert_int_equal(netlink_error(&nl, -NLE_NOMEM, &err, "build"), -ENOMEM);
@@ -146,25 +146,9 @@ static void ext_ack_truncated(void **state)
 	assert_string_equal(out, "");
 }
 
-static void arp_announcement_layout(void **state)
-{
-	const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x09};
-	const uint8_t ip[4] = {10, 50, 0, 2};
-	const uint8_t expected[ANNOUNCE_ARP_SIZE] = {
-		0x00, 0x01, 0x08, 0x00, 6, 4,	 0x00, 0x01,	   /* Ethernet, IPv4, request */
-		0x02, 0,    0,	  0,	0, 0x09, 10,   50,   0, 2, /* sender: our MAC and IP */
-		0,    0,    0,	  0,	0, 0,	 10,   50,   0, 2, /* target: no MAC, our IP */
-	};
-	uint8_t out[ANNOUNCE_ARP_SIZE];
-
-	memset(out, 0xaa, sizeof(out));
-	announce_arp_build(out, mac, ip);
-	assert_memory_equal(out, expected, sizeof(expected));
-}
-
 static void na_announcement_layout(void **state)
 {
-	const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x09};
+	const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x09 };
 	uint8_t ip[16];
 	uint8_t out[ANNOUNCE_NA_SIZE];
 
@@ -233,7 +217,6 @@ int main(void)
 		cmocka_unit_test(ext_ack_with_echoed_request),
 		cmocka_unit_test(ext_ack_absent),
 		cmocka_unit_test(ext_ack_truncated),
-		cmocka_unit_test(arp_announcement_layout),
 		cmocka_unit_test(na_announcement_layout),
 		cmocka_unit_test(bridge_mac_stable_and_local),
 		cmocka_unit_test(used_subnets_filter),

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Port forward cost in reef's table against one rule per forward added
+# with the nft command.  For 10, 1,000 and 10,000 existing forwards: the
+# time to install them in one batch, and the median time to add and to
+# remove one more.  Everything runs in throwaway network namespaces.
+# Prints a markdown section on stdout.
+set -eu
+cd "$(dirname "$0")/../.."
+
+BUILD=${BUILD:-build}
+FW_TOOL=$BUILD/tests/tools/fw-tool
+REPS=${REPS:-21}
+SIZES=${SIZES:-"10 1000 10000"}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "## Firewall"
+	echo
+	echo "Skipped: needs root for network namespaces."
+	exit 0
+fi
+[ -x "$FW_TOOL" ] || { echo "bench-firewall: build $FW_TOOL first (make)" >&2; exit 1; }
+
+ns_reef="rbench$$-reef"
+ns_nft="rbench$$-nft"
+tmp=$(mktemp -d)
+cleanup() {
+	ip netns del "$ns_reef" 2>/dev/null || true
+	ip netns del "$ns_nft" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ip netns add "$ns_reef"
+ip netns add "$ns_nft"
+# fw-tool bench adds network "bench" on this bridge.
+ip -n "$ns_reef" link add rbbench type bridge
+
+now_us() {
+	echo $(($(date +%s%N) / 1000))
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# The reference: a nat chain with one DNAT rule per forward, built with
+# nft -f in one go; then single rules added and deleted (by handle) with
+# one nft command each, as a script driving nft would do.
+nft_bench() {
+	local n=$1 t0 t1 handle add=() del=()
+	{
+		echo "table ip ref {"
+		echo "  chain pre { type nat hook prerouting priority dstnat; }"
+		echo "}"
+		for ((i = 0; i < n; i++)); do
+			echo "add rule ip ref pre fib daddr type local tcp dport $((10000 + i)) dnat to 10.89.0.2:80"
+		done
+	} >"$tmp/ref.nft"
+	ip netns exec "$ns_nft" nft delete table ip ref 2>/dev/null || true
+	t0=$(now_us)
+	ip netns exec "$ns_nft" nft -f "$tmp/ref.nft"
+	t1=$(now_us)
+	echo "install $(((t1 - t0) / 1000))"
+	for ((r = 0; r < REPS; r++)); do
+		t0=$(now_us)
+		handle=$(ip netns exec "$ns_nft" nft -e -a add rule ip ref pre fib daddr type local \
+			tcp dport 9000 dnat to 10.89.0.2:80 | sed -n 's/.*# handle \([0-9]*\).*/\1/p')
+		t1=$(now_us)
+		add+=($((t1 - t0)))
+		t0=$(now_us)
+		ip netns exec "$ns_nft" nft delete rule ip ref pre handle "$handle"
+		t1=$(now_us)
+		del+=($((t1 - t0)))
+	done
+	echo "add $(printf '%s\n' "${add[@]}" | median)"
+	echo "remove $(printf '%s\n' "${del[@]}" | median)"
+}
+
+declare -A reef nft
+for n in $SIZES; do
+	read -r install add del < <(ip netns exec "$ns_reef" "$FW_TOOL" bench "$n" "$REPS")
+	reef[$n,install]=$install reef[$n,add]=$add reef[$n,remove]=$del
+	while read -r key value; do
+		nft[$n,$key]=$value
+	done < <(nft_bench "$n")
+done
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a / b; else print "-" }'
+}
+
+echo "## Firewall: port forwards"
+echo
+echo "reef: one map element per forward port in table inet reef, one netlink batch per"
+echo "change through libnftnl, median of $REPS, microseconds.  The bench namespace has no"
+echo "conntrack entries, so the conntrack pass after each change stops at the entry"
+echo "count; with entries present it dumps the conntrack table (milliseconds, whatever"
+echo "the number of forwards).  nft: one DNAT rule per forward, each change one nft"
+echo "command, as a script would run it.  Install: all forwards in one batch"
+echo "(reef: fw_batch_rebuild; nft: nft -f), milliseconds."
+echo
+echo "| existing forwards | reef add | reef remove | nft add | nft remove | add ratio nft/reef | reef install ms | nft install ms |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in $SIZES; do
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "${reef[$n,add]}" \
+		"${reef[$n,remove]}" "${nft[$n,add]}" "${nft[$n,remove]}" \
+		"$(ratio "${nft[$n,add]}" "${reef[$n,add]}")" "${reef[$n,install]}" "${nft[$n,install]}"
+done
+first=${SIZES%% *}
+last=${SIZES##* }
+echo
+echo "reef add at $last against $first existing: $(awk -v a="${reef[$last,add]}" \
+	-v b="${reef[$first,add]}" 'BEGIN { printf "%.2f", a / b }') times (target: at most 1.5)."
