@@ -7,7 +7,8 @@
 #include "api.h"
 
 /* resolv.conf itself takes at most three (MAXNS in glibc); more cost nothing here. */
-#define DNS_MAX 8
+#define DNS_MAX		       8
+#define RESOLVED_UPSTREAM_CONF "/run/systemd/resolve/resolv.conf"
 
 static json_t *json_addr(bool present, const struct ip_addr *addr)
 {
@@ -38,6 +39,14 @@ json_t *api_endpoint_json(const struct netd *netd, const struct netd_network *ne
 	struct ip_addr servers[DNS_MAX];
 	size_t n_servers = resolv_nameservers(netd->resolv_conf, servers, DNS_MAX);
 	char mac[MAC_STRLEN];
+
+	/*
+	 * With systemd-resolved, /etc/resolv.conf names only its stub at
+	 * 127.0.0.53, which a container cannot reach.  The upstream servers
+	 * are in the file below.
+	 */
+	if (n_servers == 0)
+		n_servers = resolv_nameservers(RESOLVED_UPSTREAM_CONF, servers, DNS_MAX);
 
 	mac_format(ep->mac, mac);
 	if (ep->has_addr4)

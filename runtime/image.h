@@ -11,7 +11,7 @@
 #include "../common/paths.h"
 
 /*
- * The local image store: PATHS->images/SHA256/ holds rootfs/ (the unpacked
+ * The local image store: PATHS->images/SHA256/ contains rootfs/ (the unpacked
  * root filesystem, used read-only as the overlayfs lower layer) and
  * metadata.json; aliases map names to fingerprints.
  */
@@ -29,7 +29,7 @@ struct image_config {
  * Resolves NAME (an alias, a full fingerprint or a unique fingerprint
  * prefix) to the image's fingerprint and rootfs directory, and its launch
  * defaults when RET_CONFIG is not NULL (free with image_config_clear()).
- * -ENOENT when no image matches, with a message that says how to import one.
+ * -ENOENT when no image matches, with a message that explains how to import one.
  */
 int image_resolve(const struct reef_paths *paths, const char *name, char ret_fingerprint[65],
 		  char ret_rootfs[PATH_MAX], struct image_config *ret_config,
@@ -78,7 +78,7 @@ int image_alias_list(const struct reef_paths *paths, json_t **ret, struct reef_e
 
 /*
  * Deletes the image NAME and its aliases; -EBUSY while a container's
- * config.json (PATHS->containers/NAME/config.json) holds its fingerprint
+ * config.json (PATHS->containers/NAME/config.json) contains its fingerprint
  * under "fingerprint" or "image".
  */
 int image_delete(const struct reef_paths *paths, const char *name, struct reef_error *err);

@@ -18,7 +18,7 @@
  * hard links must point at something already inside the rootfs.
  * libarchive's ARCHIVE_EXTRACT_SECURE_* flags check the same, and reef
  * checks again with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) so that
- * the rule holds whatever the libarchive version.  Ownership (numeric ids,
+ * the rule applies whatever the libarchive version.  Ownership (numeric ids,
  * never remapped through the host's user names), modes, times, ACLs and
  * extended attributes (file capabilities included) are kept.
  */

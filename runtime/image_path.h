@@ -61,7 +61,7 @@ struct os_release {
 /*
  * Parses os-release text (KEY=VALUE lines, values optionally quoted with
  * shell escapes) into RET; unknown keys and malformed lines are ignored,
- * as os-release(5) asks of readers.
+ * as os-release(5) requires of readers.
  */
 void image_os_release_parse(const char *text, size_t len, struct os_release *ret);
 

@@ -41,8 +41,8 @@ static void sha256_compress(uint32_t state[8], const uint8_t block[64])
 	for (int i = 0; i < 64; i++) {
 		uint32_t ch = (e & f) ^ (~e & g);
 		uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ch + sha256_k[i] +
-			      w[i];
+		uint32_t t1 =
+			h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ch + sha256_k[i] + w[i];
 		uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + maj;
 
 		h = g;

@@ -12,7 +12,7 @@ oci_add_blob() {
 }
 
 # Builds a two-layer OCI layout in DIR and prints the manifest digest (hex).
-# Layer 1 holds etc/keep, etc/gone, gone-dir/file, opq/old and bin/sh.
+# Layer 1 contains etc/keep, etc/gone, gone-dir/file, opq/old and bin/sh.
 # Layer 2 (gzip) deletes etc/gone and gone-dir with whiteouts, makes opq
 # opaque and adds opq/new, listed before the opaque marker on purpose.
 oci_layout_build() {
@@ -77,7 +77,7 @@ image_rootfs() {
 	echo "$REEF_ROOT/lib/images/$(image_fingerprint "$1")/rootfs"
 }
 
-# Fails when the store holds anything besides finished images and its own files.
+# Fails when the store contains anything besides finished images and its own files.
 store_has_no_partial() {
 	local leftovers
 	leftovers=$(ls -A "$REEF_ROOT/lib/images" | grep -vE '^([0-9a-f]{64}|aliases\.json|\.lock)$') || true

@@ -149,3 +149,28 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"import FILE|DIR"* ]]
 }
+
+@test "parallel imports all land" {
+	pids=()
+	for i in 1 2 3 4; do
+		"$MKTAR" "$WORK/p$i.tar" d:etc "f:etc/hostname:p$i"
+	done
+	for i in 1 2 3 4; do
+		"$REEF" image import "$WORK/p$i.tar" --alias "p$i" >/dev/null &
+		pids+=($!)
+		# The same content twice at once: one import wins, the other only adds its alias.
+		"$REEF" image import "$WORK/p$i.tar" --alias "q$i" >/dev/null &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid"
+	done
+
+	run "$REEF" image list --format json
+	[ "$(grep -c '"fingerprint"' <<<"$output")" -eq 4 ]
+	for i in 1 2 3 4; do
+		[ "$(image_fingerprint "p$i")" = "$(image_fingerprint "q$i")" ]
+		[ "$(cat "$(image_rootfs "p$i")/etc/hostname")" = "p$i" ]
+	done
+	store_has_no_partial
+}
