@@ -92,7 +92,7 @@ static int bridge_network_create(const struct kernel_network *net, struct reef_e
 	/* A bridge of this network left from before (a restart) is reused as it is. */
 	r = bridge_link_add(&nl, net, alias);
 	if (r == -NLE_EXIST) {
-		r = link_owner_check(&nl, net->ifname, alias, &existed, err);
+		r = link_owner_check(&nl, net->ifname, alias, "bridge", &existed, err);
 		if (r < 0)
 			goto out;
 		/* If it vanished in between, it is created anew. */
@@ -128,7 +128,7 @@ static int bridge_network_delete(const struct kernel_network *net, struct reef_e
 	if (r < 0)
 		return r;
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s", net->name);
-	r = link_owner_check(&nl, net->ifname, alias, &exists, err);
+	r = link_owner_check(&nl, net->ifname, alias, "bridge", &exists, err);
 	if (r < 0 || !exists)
 		goto out;
 	/* The gateway addresses and their routes go with the bridge. */

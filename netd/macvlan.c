@@ -166,7 +166,7 @@ static int macvlan_endpoint_detach(const struct kernel_network *net,
 	 * to another process, so the container is gone.
 	 */
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s/%s", ep->container, ep->network);
-	r = link_owner_check(&nl, ep->ifname, alias, &exists, err);
+	r = link_owner_check(&nl, ep->ifname, alias, "macvlan", &exists, err);
 	if (r == -EPERM) {
 		log_debug("detach '%s' from '%s': pid %d no longer runs it, nothing to delete",
 			  ep->container, ep->network, (int)ep->pid);

@@ -73,8 +73,6 @@ int netns_open_pid(pid_t pid, int *ret_fd, struct reef_error *err);
 /* Looks up the index of IFNAME and, unless RET_MAC is NULL, its MAC. */
 int link_index_get(struct netlink *nl, const char *ifname, int *ret_index, uint8_t ret_mac[6],
 		   struct reef_error *err);
-int link_alias_get(struct netlink *nl, const char *ifname, char *alias, size_t size,
-		   struct reef_error *err);
 
 /* Settings of one change request; zero or NULL fields stay as they are. */
 struct link_change {
@@ -89,12 +87,13 @@ struct link_change {
 int link_change(struct netlink *nl, const char *ifname, const struct link_change *change,
 		struct reef_error *err);
 /*
- * Checks that IFNAME carries the alias ALIAS before reef changes or deletes
- * it: 0 with *RET_EXISTS false when there is no such link, -EPERM naming
- * the alias found when it belongs to someone else.
+ * Checks that IFNAME carries the alias ALIAS, or no alias at all and the
+ * link kind KIND, before reef changes or deletes it.  Returns 0 with
+ * *RET_EXISTS false when there is no such link, and -EPERM naming the
+ * alias found when the link belongs to someone else.
  */
-int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, bool *ret_exists,
-		     struct reef_error *err);
+int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, const char *kind,
+		     bool *ret_exists, struct reef_error *err);
 /* Deletes IFNAME; -ENODEV when it does not exist (ERR then set as well). */
 int link_delete(struct netlink *nl, const char *ifname, struct reef_error *err);
 /*

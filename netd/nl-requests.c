@@ -43,8 +43,9 @@ int link_index_get(struct netlink *nl, const char *ifname, int *ret_index, uint8
 	return 0;
 }
 
-int link_alias_get(struct netlink *nl, const char *ifname, char *alias, size_t size,
-		   struct reef_error *err)
+/* Looks up the alias and the kind ("veth", "bridge", "" when unknown) of IFNAME. */
+static int link_identity_get(struct netlink *nl, const char *ifname, char alias[256], char kind[32],
+			     struct reef_error *err)
 {
 	_cleanup_(rtnl_link_put_cleanup) struct rtnl_link *link = NULL;
 	const char *text;
@@ -54,28 +55,37 @@ int link_alias_get(struct netlink *nl, const char *ifname, char *alias, size_t s
 	if (r < 0)
 		return netlink_error(nl, r, err, "look up link '%s'", ifname);
 	text = rtnl_link_get_ifalias(link);
-	snprintf(alias, size, "%s", text ? text : "");
+	snprintf(alias, 256, "%s", text ? text : "");
+	text = rtnl_link_get_type(link);
+	snprintf(kind, 32, "%s", text ? text : "");
 	return 0;
 }
 
-int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, bool *ret_exists,
-		     struct reef_error *err)
+int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, const char *kind,
+		     bool *ret_exists, struct reef_error *err)
 {
-	char found[256];
+	char found_alias[256], found_kind[32];
 	int r;
 
-	r = link_alias_get(nl, ifname, found, sizeof(found), err);
+	r = link_identity_get(nl, ifname, found_alias, found_kind, err);
 	if (r == -ENODEV) {
+		error_clear(err);
 		*ret_exists = false;
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	if (strcmp(found, alias) != 0)
+
+	/*
+	 * The kernel ignores the alias when it creates a link, so reef sets it
+	 * in a second request.  A link of the expected kind without any alias
+	 * is one whose creator was killed in between.
+	 */
+	if (strcmp(found_alias, alias) != 0 && (found_alias[0] || strcmp(found_kind, kind) != 0))
 		return error_set(err, EPERM,
 				 "link '%s' is not reef's: its alias is '%s', expected '%s'; "
 				 "rename or delete it",
-				 ifname, found, alias);
+				 ifname, found_alias, alias);
 	*ret_exists = true;
 	return 0;
 }

@@ -146,7 +146,7 @@ int veth_endpoint_detach(const struct kernel_network *net, const struct kernel_e
 	if (r < 0)
 		return r;
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s/%s", ep->container, ep->network);
-	r = link_owner_check(&nl, ep->host_ifname, alias, &exists, err);
+	r = link_owner_check(&nl, ep->host_ifname, alias, "veth", &exists, err);
 	if (r < 0 || !exists)
 		goto out;
 

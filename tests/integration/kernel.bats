@@ -51,9 +51,10 @@ teardown() {
 
 @test "bridge create rejects a foreign link of that name" {
 	ip -n "$HOST" link add rbt0 type bridge
+	ip -n "$HOST" link set rbt0 alias mine
 	run lab_create
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"link 'rbt0' is not reef's"* ]]
+	[[ "$output" == *"link 'rbt0' is not reef's: its alias is 'mine', expected 'reef:lab'"* ]]
 	run nk network-delete --network lab --bridge rbt0
 	[ "$status" -eq 1 ]
 	ip -n "$HOST" link show rbt0
@@ -200,10 +201,35 @@ teardown() {
 	lab_create
 	read -r c1 p1 < <(container_start c1)
 	ip -n "$HOST" link add rfc1 type veth peer name other
+	ip -n "$HOST" link set rfc1 alias mine
 	run lab_detach c1 "$p1"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"link 'rfc1' is not reef's"* ]]
 	ip -n "$HOST" link show rfc1
+}
+
+@test "detach deletes a veth left without alias" {
+	local c1 p1
+	lab_create
+	read -r c1 p1 < <(container_start c1)
+	# What an attach killed between creating the veth and naming it leaves.
+	ip -n "$HOST" link add rfc1 master rbt0 type veth peer name eth0 netns "$c1"
+	run lab_detach c1 "$p1"
+	[ "$status" -eq 0 ]
+	[ -z "$(links_of "$HOST" | grep -v rbt0)" ]
+	[ -z "$(links_of "$c1")" ]
+}
+
+@test "bridge without alias is adopted and deleted" {
+	ip -n "$HOST" link add rbt0 type bridge
+	run lab_create
+	[ "$status" -eq 0 ]
+	run ip -n "$HOST" link show rbt0
+	[[ "$output" == *"alias reef:lab"* ]]
+	ip -n "$HOST" link set rbt0 alias ""
+	run nk network-delete --network lab --bridge rbt0
+	[ "$status" -eq 0 ]
+	[ -z "$(links_of "$HOST")" ]
 }
 
 @test "attach to a gone process names the pid" {
@@ -239,6 +265,8 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"add default route via 10.99.0.1"* ]]
 	[[ "$output" == *"in the namespace of pid $p1"* ]]
+	# The kernel's extended ACK text follows the errno text.
+	[[ "$output" == *"Network is unreachable: "?* ]]
 	[ -z "$(links_of "$HOST" | grep -v rbt0)" ]
 	[ -z "$(links_of "$c1")" ]
 }

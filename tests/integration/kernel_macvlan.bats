@@ -147,6 +147,15 @@ mv_detach() {
 	[ "$(links_of "$HOST" | sort | tr '\n' ' ')" = "uplink0 uplink0p " ]
 }
 
+@test "macvlan detach deletes a link left without alias" {
+	local c1 p1
+	read -r c1 p1 < <(container_start c1)
+	ip -n "$HOST" link add eth0 link uplink0 netns "$c1" type macvlan mode bridge
+	run mv_detach c1 "$p1"
+	[ "$status" -eq 0 ]
+	[ -z "$(links_of "$c1")" ]
+}
+
 @test "macvlan detach leaves a foreign link alone" {
 	local c1 p1
 	read -r c1 p1 < <(container_start c1)
