@@ -37,6 +37,7 @@ struct container_config {
 	char rootfs[PATH_MAX];	/* the lower layer: the image's rootfs or the directory */
 	char **argv;		/* NULL-terminated */
 	char **env;		/* NULL-terminated, "KEY=VALUE" */
+	char **publish;		/* port forwards on the first network, NULL-terminated; may be NULL */
 	char workdir[PATH_MAX]; /* "" for / */
 	bool init;		/* a reaper runs as pid 1 and the command as its child */
 	bool privileged;	/* no user namespace, every capability, no seccomp */
