@@ -213,7 +213,8 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 		if (r < 0)
 			return -r;
 		if (a->n_publish >= ENV_MAX)
-			return cli_failf(2, "too many -p options: at most %d, use port ranges", ENV_MAX);
+			return cli_failf(2, "too many -p options: at most %d, use port ranges",
+					 ENV_MAX);
 		a->publish[a->n_publish++] = v;
 		return 0;
 	}
@@ -310,8 +311,9 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 	if (a->init_set && a->no_init)
 		return cli_failf(2, "--init and --no-init exclude each other");
 	if (a->n_publish && !a->config.n_networks)
-		return cli_failf(2, "-p '%s' needs a --network: ports are forwarded to the "
-				    "container's address on its first network",
+		return cli_failf(2,
+				 "-p '%s' needs a --network: ports are forwarded to the "
+				 "container's address on its first network",
 				 a->publish[0]);
 	a->image = positional[0];
 	if (strlen(positional[1]) > REEF_NAME_MAX)
@@ -322,8 +324,8 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 }
 
 /* Fills the config's rootfs from a directory, or from the image store. */
-static int launch_rootfs(struct cli_context *ctx, struct launch_args *a,
-			 struct image_config *image, struct reef_error *err)
+static int launch_rootfs(struct cli_context *ctx, struct launch_args *a, struct image_config *image,
+			 struct reef_error *err)
 {
 	struct container_config *c = &a->config;
 	struct stat st;
