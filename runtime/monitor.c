@@ -192,10 +192,15 @@ static int monitor_start(struct monitor *m, long long *ret_started_at, struct re
 /* The monitor process: RESULT_FD receives one struct reef_error (errnum 0 on success). */
 static __attribute__((noreturn)) void monitor_main(const struct reef_paths *paths,
 						   const struct container_config *config,
-						   struct cgroup *cgroup, int result_fd, int lock_fd)
+						   struct cgroup *cgroup, int result_fd,
+						   int lock_fd)
 {
-	struct monitor m = { .paths = paths, .config = config, .cgroup = cgroup, .pid = -1,
-			     .pidfd = -1, .output_fd = -1 };
+	struct monitor m = { .paths = paths,
+			     .config = config,
+			     .cgroup = cgroup,
+			     .pid = -1,
+			     .pidfd = -1,
+			     .output_fd = -1 };
 	struct reef_error err = { 0 };
 	long long started_at = 0;
 	int r;
