@@ -44,7 +44,7 @@ static int parent_index_get(struct netlink *nl, const struct kernel_network *net
 		return r;
 	}
 
-	/* The kernel accepts only Ethernet parents other than loopback, and says only EINVAL. */
+	/* The kernel takes only Ethernet parents other than loopback and returns a bare EINVAL. */
 	if (rtnl_link_get_arptype(parent) != ARPHRD_ETHER ||
 	    (rtnl_link_get_flags(parent) & IFF_LOOPBACK))
 		return error_set(err, EINVAL,
