@@ -35,6 +35,7 @@ struct cli_command {
 /* Command groups, each in its own file. */
 int cli_image_run(struct cli_context *ctx, int argc, char **argv);
 int cli_network_run(struct cli_context *ctx, int argc, char **argv);
+int cli_port_run(struct cli_context *ctx, int argc, char **argv);
 
 /* Prints "reef: MESSAGE" for ERR and returns exit status 1. */
 int cli_fail(const struct reef_error *err);

@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
 	CONTAINER_COMMANDS,
 	{ "image", "manage the local image store", cli_image_run },
 	{ "network", "create, list, show and delete networks", cli_network_run },
+	{ "port", "add, list and remove port forwards", cli_port_run },
 	{ 0 },
 };
 

@@ -63,6 +63,26 @@ struct fw_forward {
 	uint16_t container_port;
 };
 
+/*
+ * A port forward as users write it: [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp],
+ * with an IPv6 host address in brackets.  The protocol defaults to tcp.
+ */
+struct fw_forward_spec {
+	int proto;
+	bool has_host_addr;
+	struct ip_addr host_addr;
+	uint16_t host_port, host_port_end, container_port;
+};
+
+int fw_forward_spec_parse(const char *text, struct fw_forward_spec *ret, struct reef_error *err);
+void fw_forward_spec_format(const struct fw_forward_spec *spec, char *out, size_t size);
+/* True when both take a common host port of the same protocol on a common address. */
+bool fw_forward_spec_overlaps(const struct fw_forward_spec *a, const struct fw_forward_spec *b);
+/* Fills RET from SPEC for the container addresses TARGET4 and TARGET6 (either may be NULL). */
+void fw_forward_from_spec(const struct fw_forward_spec *spec, const char *owner,
+			  const struct ip_addr *target4, const struct ip_addr *target6,
+			  struct fw_forward *ret);
+
 /* Everything reef's table holds, for a rebuild. */
 struct fw_state {
 	const struct fw_network *networks;

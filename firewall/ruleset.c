@@ -459,7 +459,12 @@ int fw_batch_table_delete(struct fw_batch *b, struct reef_error *err)
 	return table_msg(b, NFT_MSG_DELTABLE, "delete", err);
 }
 
-/* The forward chain: what may cross between reef networks and the outside. */
+/*
+ * The forward chain: what may cross between reef networks and the outside.
+ * Where br_netfilter is active, frames bridged within one network pass
+ * this chain too (in and out on the same bridge), so the same-network
+ * accept comes before the internal-network drop.
+ */
 static int forward_rules_add(struct fw_batch *b, struct reef_error *err)
 {
 	struct rule_builder rb;
@@ -470,6 +475,15 @@ static int forward_rules_add(struct fw_batch *b, struct reef_error *err)
 		      NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
 	expr_verdict(&rb, NF_ACCEPT);
 	r = rule_end(b, &rb, "replies and related traffic", err);
+	if (r < 0)
+		return r;
+
+	rb = rule_begin("forward");
+	expr_meta(&rb, NFT_META_IIFNAME, NFT_REG32_00);
+	expr_meta(&rb, NFT_META_OIFNAME, NFT_REG32_04);
+	expr_lookup(&rb, FW_SET_OPEN_PAIRS, NFT_REG32_00, -1, false);
+	expr_verdict(&rb, NF_ACCEPT);
+	r = rule_end(b, &rb, "traffic within a non-isolated network", err);
 	if (r < 0)
 		return r;
 
@@ -485,15 +499,6 @@ static int forward_rules_add(struct fw_batch *b, struct reef_error *err)
 	match_ct_bits(&rb, NFT_CT_STATUS, IPS_DST_NAT);
 	expr_verdict(&rb, NF_ACCEPT);
 	r = rule_end(b, &rb, "port forwards", err);
-	if (r < 0)
-		return r;
-
-	rb = rule_begin("forward");
-	expr_meta(&rb, NFT_META_IIFNAME, NFT_REG32_00);
-	expr_meta(&rb, NFT_META_OIFNAME, NFT_REG32_04);
-	expr_lookup(&rb, FW_SET_OPEN_PAIRS, NFT_REG32_00, -1, false);
-	expr_verdict(&rb, NF_ACCEPT);
-	r = rule_end(b, &rb, "routed traffic within a non-isolated network", err);
 	if (r < 0)
 		return r;
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "../common/client.h"
 #include "../common/json.h"
 #include "../common/log.h"
+#include "forwards.h"
 
 #define REEF_NETD_VERSION "0.1.0"
 
@@ -215,6 +217,103 @@ static void handle_detach(struct api *api, const char *container, const char *ne
 		 json_pack("{s:s, s:I}", "container", container, "detached", (json_int_t)n));
 }
 
+static json_t *forward_json(const struct store_forward *fwd)
+{
+	char text[96], addr[IP_ADDR_STRLEN];
+
+	fw_forward_spec_format(&fwd->spec, text, sizeof(text));
+	if (fwd->spec.has_host_addr)
+		ip_addr_format(&fwd->spec.host_addr, addr);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:i, s:i, s:i}", "container", fwd->container,
+			 "network", fwd->network, "forward", text, "protocol",
+			 fwd->spec.proto == IPPROTO_UDP ? "udp" : "tcp", "host_address",
+			 fwd->spec.has_host_addr ? addr : NULL, "host_port", fwd->spec.host_port,
+			 "host_port_end", fwd->spec.host_port_end, "container_port",
+			 fwd->spec.container_port);
+}
+
+static void handle_forward_list(struct api *api, struct MHD_Connection *conn,
+				struct api_reply *reply, struct reef_error *err)
+{
+	_cleanup_(free_ptr) struct store_forward *rows = NULL;
+	const char *container =
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "container");
+	const char *network = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "network");
+	json_t *list;
+	size_t n = 0;
+
+	if (store_forward_list(api->netd->store, container, network, &rows, &n, err) < 0) {
+		reply_error(reply, err);
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, forward_json(&rows[i]));
+	reply_ok(reply, 200, list);
+}
+
+/* POST /v1/forwards {"container", "network" (optional), "forward", "force" (optional)}. */
+static void handle_forward_add(struct api *api, const struct api_request *req,
+			       struct api_reply *reply, struct reef_error *err)
+{
+	static const char *const keys[] = { "container", "network", "forward", "force", NULL };
+	_cleanup_json_ json_t *body = NULL;
+	const char *container = NULL, *network = NULL, *text = NULL;
+	struct fw_forward_spec spec;
+	struct store_forward fwd;
+	bool force = false;
+	int r;
+
+	r = parse_body(req, &body, err);
+	if (r == 0)
+		r = json_check_keys(body, keys, "request", err);
+	if (r == 0)
+		r = json_read_string(body, "container", true, &container, "request", err);
+	if (r == 0)
+		r = json_read_string(body, "network", false, &network, "request", err);
+	if (r == 0)
+		r = json_read_string(body, "forward", true, &text, "request", err);
+	if (r == 0)
+		r = json_read_bool(body, "force", false, &force, "request", err);
+	if (r == 0)
+		r = name_validate("container", container, err);
+	if (r == 0 && network)
+		r = name_validate("network", network, err);
+	if (r == 0)
+		r = fw_forward_spec_parse(text, &spec, err);
+	if (r == 0)
+		r = netd_forward_add(api->netd, container, network, &spec, force, &fwd, err);
+	if (r < 0) {
+		reply_error(reply, err);
+		return;
+	}
+	reply_ok(reply, 201, forward_json(&fwd));
+}
+
+/* DELETE /v1/forwards/CONTAINER?forward=SPEC */
+static void handle_forward_remove(struct api *api, struct MHD_Connection *conn,
+				  const char *container, struct api_reply *reply,
+				  struct reef_error *err)
+{
+	const char *text = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "forward");
+	struct fw_forward_spec spec;
+
+	if (!text) {
+		error_set(err, EINVAL,
+			  "invalid request: missing query argument 'forward', such as "
+			  "?forward=8080:80/tcp");
+		reply_error(reply, err);
+		return;
+	}
+	if (name_validate("container", container, err) < 0 ||
+	    fw_forward_spec_parse(text, &spec, err) < 0 ||
+	    netd_forward_remove(api->netd, container, &spec, err) < 0) {
+		reply_error(reply, err);
+		return;
+	}
+	reply_ok(reply, 200, json_pack("{s:s, s:s}", "container", container, "removed", text));
+}
+
 /* Splits "/a/b" after PREFIX into at most two path segments; returns their count or -1. */
 static int path_split(const char *url, const char *prefix, char seg[2][128])
 {
@@ -282,9 +381,22 @@ static void route(struct api *api, struct MHD_Connection *conn, const char *meth
 	} else if (n >= 1) {
 		reply_errorf(reply, 405, "invalid",
 			     "use DELETE on /v1/endpoints/CONTAINER[/NETWORK]");
+	} else if ((n = path_split(url, "/v1/forwards", seg)) == 0) {
+		if (method_is(method, "GET"))
+			handle_forward_list(api, conn, reply, &err);
+		else if (method_is(method, "POST"))
+			handle_forward_add(api, req, reply, &err);
+		else
+			reply_errorf(reply, 405, "invalid", "use GET or POST on /v1/forwards");
+	} else if (n == 1 && method_is(method, "DELETE")) {
+		handle_forward_remove(api, conn, seg[0], reply, &err);
+	} else if (n >= 1) {
+		reply_errorf(reply, 405, "invalid",
+			     "use DELETE on /v1/forwards/CONTAINER?forward=SPEC");
 	} else {
 		reply_errorf(reply, 404, "not_found",
-			     "no such API path: see /v1/status, /v1/networks, /v1/endpoints");
+			     "no such API path: see /v1/status, /v1/networks, /v1/endpoints, "
+			     "/v1/forwards");
 	}
 	if (reply->status >= 400 && err.errnum)
 		log_request_error(method, url, &err);

@@ -7,6 +7,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/log.h"
+#include "forwards.h"
 #include "netd.h"
 
 /* The kernel view of endpoint EP on NET; the gateways point into GW. */
@@ -218,6 +219,9 @@ int netd_endpoint_attach(struct netd *netd, const struct attach_request *req,
 	r = net->ops->endpoint_attach(&kn, &ke, err);
 	if (r < 0)
 		goto rollback;
+	r = netd_fw_endpoint_attach(netd, &ep, req, err);
+	if (r < 0)
+		goto detach;
 	r = store_commit(netd->store, err);
 	if (r < 0)
 		goto detach;
@@ -230,6 +234,8 @@ detach:
 	net->ops->endpoint_detach(&kn, &ke, NULL);
 rollback:
 	store_rollback(netd->store);
+	if (req->n_forwards || req->antispoof)
+		netd_fw_rebuild(netd, NULL);
 release:
 	/*
 	 * The cursors stay where the allocation moved them: the released
@@ -256,6 +262,11 @@ static int endpoint_detach_one(struct netd *netd, const struct store_endpoint *e
 	netd_kernel_network(net, &gw_prefix[0], &gw_prefix[1], &kn);
 	kernel_endpoint_fill(net, ep, addr, gw, &ke);
 
+	/* Forwards and the anti-spoofing chain go first, while their rows and device exist. */
+	r = netd_fw_endpoint_detach(netd, ep, err);
+	if (r < 0)
+		return error_prefix(err, "detach '%s' from network '%s'", ep->container,
+				    ep->network);
 	r = store_begin(netd->store, err);
 	if (r == 0)
 		r = store_endpoint_delete(netd->store, ep->container, ep->network, err);
@@ -265,6 +276,7 @@ static int endpoint_detach_one(struct netd *netd, const struct store_endpoint *e
 		r = store_commit(netd->store, err);
 	if (r < 0) {
 		store_rollback(netd->store);
+		netd_fw_rebuild(netd, NULL);
 		return error_prefix(err, "detach '%s' from network '%s'", ep->container,
 				    ep->network);
 	}

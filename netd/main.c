@@ -20,6 +20,7 @@
 #include "../common/log.h"
 #include "../common/paths.h"
 #include "api.h"
+#include "forwards.h"
 #include "netd.h"
 
 struct options {
@@ -197,16 +198,17 @@ static int signals_block(void)
 }
 
 /* Serves requests until SIGTERM or SIGINT; returns the signal. */
-static int serve(struct api *api, int signal_fd)
+static int serve(struct api *api, struct netd *netd, int signal_fd)
 {
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 		{ .fd = api_poll_fd(api), .events = POLLIN },
 		{ .fd = signal_fd, .events = POLLIN },
+		{ .fd = netd_fw_monitor_fd(netd), .events = POLLIN },
 	};
 	struct signalfd_siginfo info;
 
 	for (;;) {
-		int n = poll(fds, 2, api_timeout_ms(api));
+		int n = poll(fds, 3, api_timeout_ms(api));
 
 		if (n < 0 && errno != EINTR) {
 			log_error("poll: %m");
@@ -216,6 +218,8 @@ static int serve(struct api *api, int signal_fd)
 			if (read(signal_fd, &info, sizeof(info)) == sizeof(info))
 				return (int)info.ssi_signo;
 		}
+		if (fds[2].revents & POLLIN)
+			netd_fw_monitor_handle(netd);
 		api_run(api);
 	}
 }
@@ -251,9 +255,13 @@ static int run(const struct options *opts, int ready_fd)
 	if (r == 0)
 		r = netd_reconcile(netd, &err);
 	if (r == 0)
+		r = netd_fw_start(netd, &err);
+	if (r == 0)
 		r = api_start(netd, paths.socket, opts->group, &api, &err);
 	if (r < 0) {
 		log_error("start failed: %s", err.message);
+		if (netd)
+			netd_fw_stop(netd);
 		netd_free(netd);
 		return 1;
 	}
@@ -275,9 +283,10 @@ static int run(const struct options *opts, int ready_fd)
 		close(ready_fd);
 	}
 
-	sig = serve(api, signal_fd);
+	sig = serve(api, netd, signal_fd);
 	log_info("stopping on %s", strsignal(sig));
 	api_stop(api);
+	netd_fw_stop(netd);
 	netd_free(netd);
 	close(signal_fd);
 	close(lock_fd);

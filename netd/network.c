@@ -7,6 +7,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/log.h"
+#include "forwards.h"
 #include "netd.h"
 
 /*
@@ -199,9 +200,12 @@ int netd_network_create(struct netd *netd, const struct network_request *req,
 	r = net->ops->network_create(&kn, err);
 	if (r < 0)
 		goto rollback;
-	r = store_commit(netd->store, err);
+	r = netd_fw_network_add(netd, &rec, err);
 	if (r < 0)
 		goto delete_link;
+	r = store_commit(netd->store, err);
+	if (r < 0)
+		goto delete_firewall;
 
 	net->next = netd->networks;
 	netd->networks = net;
@@ -210,6 +214,8 @@ int netd_network_create(struct netd *netd, const struct network_request *req,
 		*ret = net;
 	return 0;
 
+delete_firewall:
+	netd_fw_network_remove(netd, net, NULL);
 delete_link:
 	net->ops->network_delete(&kn, NULL);
 rollback:
@@ -268,6 +274,10 @@ int netd_network_delete(struct netd *netd, const char *name, bool force, struct 
 	}
 
 	netd_kernel_network(net, &gw4, &gw6, &kn);
+	/* The firewall reads the network's forwards, so it goes before the rows do. */
+	r = netd_fw_network_remove(netd, net, err);
+	if (r < 0)
+		return error_prefix(err, "delete network '%s'", name);
 	r = store_begin(netd->store, err);
 	if (r == 0)
 		r = store_network_delete(netd->store, name, err);
@@ -293,7 +303,11 @@ int netd_network_delete(struct netd *netd, const char *name, bool force, struct 
 	if (r == 0)
 		r = store_commit(netd->store, err);
 	if (r < 0) {
+		struct reef_error rebuild_err = { 0 };
+
 		store_rollback(netd->store);
+		if (netd_fw_rebuild(netd, &rebuild_err) < 0)
+			log_error("rebuild the firewall: %s", rebuild_err.message);
 		return error_prefix(err, "delete network '%s'", name);
 	}
 	network_unlink(netd, net);

@@ -177,11 +177,41 @@ int network_request_parse(const json_t *body, struct network_request *ret, struc
 	return 0;
 }
 
+/* Reads "forwards": ["[HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp]", ...]. */
+static int read_forwards(const json_t *body, struct attach_request *req, struct reef_error *err)
+{
+	json_t *list = NULL, *item;
+	size_t i;
+	int r;
+
+	r = json_read_array(body, "forwards", false, &list, WHERE, err);
+	if (r < 0 || !list)
+		return r;
+	if (json_array_size(list) > ATTACH_FORWARDS_MAX)
+		return error_set(err, EINVAL,
+				 "invalid %s: field 'forwards' has %zu entries, more than %d: "
+				 "use port ranges or add the rest with 'reef port add'",
+				 WHERE, json_array_size(list), ATTACH_FORWARDS_MAX);
+	json_array_foreach (list, i, item) {
+		if (!json_is_string(item))
+			return error_set(err, EINVAL,
+					 "invalid %s: field 'forwards' must be a list of strings "
+					 "such as \"8080:80/tcp\"",
+					 WHERE);
+		r = fw_forward_spec_parse(json_string_value(item), &req->forwards[i], err);
+		if (r < 0)
+			return error_prefix(err, "invalid %s: field 'forwards'", WHERE);
+	}
+	req->n_forwards = json_array_size(list);
+	return 0;
+}
+
 int attach_request_parse(const json_t *body, struct attach_request *ret, struct reef_error *err)
 {
 	static const char *const keys[] = { "container", "pid",		  "network",
 					    "interface", "address",	  "address6",
-					    "mac",	 "default_route", NULL };
+					    "mac",	 "default_route", "forwards",
+					    "antispoof", "force",	  NULL };
 	struct attach_request req = { .default_route = -1 };
 	const char *ifname = "eth0", *mac = NULL;
 	long long pid = 0;
@@ -222,6 +252,12 @@ int attach_request_parse(const json_t *body, struct attach_request *ret, struct 
 		r = json_read_bool(body, "default_route", true, &default_route, WHERE, err);
 		req.default_route = default_route;
 	}
+	if (r == 0)
+		r = json_read_bool(body, "antispoof", false, &req.antispoof, WHERE, err);
+	if (r == 0)
+		r = json_read_bool(body, "force", false, &req.force, WHERE, err);
+	if (r == 0)
+		r = read_forwards(body, &req, err);
 	if (r < 0)
 		return r;
 

@@ -9,6 +9,7 @@
 
 #include "../common/error.h"
 #include "../common/names.h"
+#include "../firewall/firewall.h"
 #include "../ipam/addr.h"
 #include "store.h"
 
@@ -39,6 +40,9 @@ struct network_request {
 	char parent[STORE_IFNAMSIZ]; /* macvlan only */
 };
 
+/* Port forwards one attach request may carry; each may be a port range. */
+#define ATTACH_FORWARDS_MAX 64
+
 /* Body of POST /v1/endpoints. */
 struct attach_request {
 	char container[REEF_NAME_MAX + 1];
@@ -52,6 +56,10 @@ struct attach_request {
 	bool has_mac;
 	uint8_t mac[6];
 	int default_route; /* -1: not given, else 0 or 1 */
+	bool antispoof;	   /* drop what the container sends from other addresses or MACs */
+	bool force;	   /* forward host ports even where a host process listens */
+	size_t n_forwards;
+	struct fw_forward_spec forwards[ATTACH_FORWARDS_MAX];
 };
 
 /* Limits of the values a network may have. */

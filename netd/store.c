@@ -65,6 +65,26 @@ static const char *const migrations[] = {
 	"  FOREIGN KEY (container, network) REFERENCES endpoints(container, network)"
 	"    ON DELETE CASCADE);"
 	"CREATE INDEX leases_endpoint ON leases(container, network);",
+	/* Port forwards and endpoint options, both owned by their endpoint. */
+	"CREATE TABLE forwards ("
+	"  container TEXT NOT NULL,"
+	"  network TEXT NOT NULL,"
+	"  proto INTEGER NOT NULL,"
+	"  host_addr TEXT NOT NULL,"
+	"  host_port INTEGER NOT NULL,"
+	"  host_port_end INTEGER NOT NULL,"
+	"  container_port INTEGER NOT NULL,"
+	"  PRIMARY KEY (proto, host_addr, host_port),"
+	"  FOREIGN KEY (container, network) REFERENCES endpoints(container, network)"
+	"    ON DELETE CASCADE);"
+	"CREATE INDEX forwards_endpoint ON forwards(container, network);"
+	"CREATE TABLE endpoint_options ("
+	"  container TEXT NOT NULL,"
+	"  network TEXT NOT NULL,"
+	"  antispoof INTEGER NOT NULL,"
+	"  PRIMARY KEY (container, network),"
+	"  FOREIGN KEY (container, network) REFERENCES endpoints(container, network)"
+	"    ON DELETE CASCADE);",
 };
 
 static int store_db_error(struct store *store, int rc, const char *what, struct reef_error *err)
@@ -206,6 +226,11 @@ int store_schema_version(struct store *store)
 		version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
 	return version;
+}
+
+struct sqlite3 *store_db(struct store *store)
+{
+	return store->db;
 }
 
 int store_begin(struct store *store, struct reef_error *err)

@@ -62,12 +62,15 @@ struct store_endpoint {
 };
 
 /* Current schema version, stored in PRAGMA user_version. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens or creates the database at PATH (":memory:" for tests) and migrates it. */
 int store_open(const char *path, struct store **ret, struct reef_error *err);
 void store_close(struct store *store);
 int store_schema_version(struct store *store);
+
+/* The open database, for the firewall's tables (forwards.c). */
+struct sqlite3 *store_db(struct store *store);
 
 int store_begin(struct store *store, struct reef_error *err);
 int store_commit(struct store *store, struct reef_error *err);

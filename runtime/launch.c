@@ -359,7 +359,6 @@ int monitor_launch(struct monitor *m, struct reef_error *err)
 	const struct container_config *config = m->config;
 	struct launch_plan plan = { .config = config };
 	_cleanup_(close_fd) int sync_fd = -1;
-	char instance[32];
 	int r;
 
 	snprintf(plan.state_dir, sizeof(plan.state_dir), "%s", m->state_dir);
@@ -373,10 +372,7 @@ int monitor_launch(struct monitor *m, struct reef_error *err)
 			return r;
 		plan.have_filter = true;
 	}
-	container_cgroup_instance(m->paths, instance);
-	r = cgroup_create(instance, config->name, &config->limits, &m->cgroup, err);
-	if (r == 0)
-		r = init_clone(m, &plan, &sync_fd, err);
+	r = init_clone(m, &plan, &sync_fd, err);
 	if (r == 0)
 		r = init_release(m, sync_fd, err);
 	if (plan.have_filter)

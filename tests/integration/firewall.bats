@@ -204,6 +204,13 @@ for i in range(40):
 	[ "$output" = web ]
 	run fw_get "$OTHER" "http://10.89.0.2/"
 	[ "$status" -ne 0 ]
+	# Within an internal network too.
+	closed2=$(fw_container closed2 rbi 10.89.2.3/24 10.89.2.1)
+	fw_httpd "$closed2" 80 closed2
+	run fw_get "$CLOSED" "http://10.89.2.3/"
+	[ "$output" = closed2 ]
+	run fw_get "$CLOSED" "http://$FW_LAN_IP/"
+	[ "$status" -ne 0 ]
 	fw forward-add "{$WEB_A,\"proto\":\"tcp\",\"host_port\":8080,\"container_port\":80}"
 	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
 	[ "$output" = web ]

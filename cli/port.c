@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* reef port add|list|remove: port forwards of attached containers, through reef-netd. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/json.h"
+#include "../common/names.h"
+#include "../firewall/firewall.h"
+#include "cli.h"
+
+static void port_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: reef port add NAME [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp] [--network NET]\n"
+		"                     [--force]\n"
+		"       reef port list [NAME] [--format table|json]\n"
+		"       reef port remove NAME [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp]\n\n"
+		"A forward sends host ports HPORT to HEND (on HOSTIP only, when given; IPv6 in\n"
+		"brackets) to the container's ports from CPORT on, port for port.  It works\n"
+		"from other hosts, from the host itself and from containers.\n\n"
+		"add options:\n"
+		"  --network NET  network of the container that receives the traffic (needed\n"
+		"                 when the container is on more than one network)\n"
+		"  --force        take the port even where a host process listens on it\n");
+}
+
+static const char *json_text(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "-";
+}
+
+static int port_add(struct cli_context *ctx, int argc, char **argv)
+{
+	_cleanup_json_ json_t *body = json_object(), *reply = NULL;
+	struct fw_forward_spec spec;
+	struct netd_client *client;
+	struct reef_error err = { 0 };
+	const char *network = NULL;
+	bool force = false;
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0) {
+			force = true;
+		} else if (strcmp(argv[i], "--network") == 0 && i + 1 < argc) {
+			network = argv[++i];
+		} else if (strncmp(argv[i], "--network=", 10) == 0) {
+			network = argv[i] + 10;
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			return cli_failf(2,
+					 "unknown option '%s' for 'port add': see 'reef port "
+					 "--help'",
+					 argv[i]);
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	if (n != 2)
+		return cli_failf(2,
+				 "usage: reef port add NAME [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp]");
+	if (name_validate("container", argv[0], &err) < 0 ||
+	    (network && name_validate("network", network, &err) < 0) ||
+	    fw_forward_spec_parse(argv[1], &spec, &err) < 0)
+		return cli_fail(&err);
+
+	json_object_set_new(body, "container", json_string(argv[0]));
+	json_object_set_new(body, "forward", json_string(argv[1]));
+	if (network)
+		json_object_set_new(body, "network", json_string(network));
+	if (force)
+		json_object_set_new(body, "force", json_true());
+	if (cli_client(ctx, &client, &err) < 0 ||
+	    netd_client_request(client, "POST", "/v1/forwards", body, &reply, &err) < 0)
+		return cli_fail(&err);
+	if (ctx->format == OUTPUT_JSON)
+		json_print(reply);
+	else
+		printf("forwarding %s to '%s' on network '%s'\n", json_text(reply, "forward"),
+		       json_text(reply, "container"), json_text(reply, "network"));
+	return 0;
+}
+
+static int port_list(struct cli_context *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = { "CONTAINER", "NETWORK", "FORWARD" };
+	_cleanup_json_ json_t *reply = NULL;
+	struct netd_client *client;
+	struct reef_error err = { 0 };
+	char path[128] = "/v1/forwards";
+	struct table *t;
+	json_t *fwd;
+	size_t i;
+
+	if (argc > 1)
+		return cli_failf(2, "unexpected argument '%s': reef port list [NAME]", argv[1]);
+	if (argc == 1) {
+		if (name_validate("container", argv[0], &err) < 0)
+			return cli_fail(&err);
+		snprintf(path, sizeof(path), "/v1/forwards?container=%s", argv[0]);
+	}
+	if (cli_client(ctx, &client, &err) < 0 ||
+	    netd_client_request(client, "GET", path, NULL, &reply, &err) < 0)
+		return cli_fail(&err);
+	if (ctx->format == OUTPUT_JSON) {
+		json_print(reply);
+		return 0;
+	}
+	t = table_new(3, headers);
+	json_array_foreach (reply, i, fwd) {
+		const char *cells[3] = { json_text(fwd, "container"), json_text(fwd, "network"),
+					 json_text(fwd, "forward") };
+
+		table_add_row(t, cells);
+	}
+	table_print(t);
+	table_free(t);
+	return 0;
+}
+
+/* Percent-encodes TEXT for a query string: "[fd00::1]:80:80/tcp" has reserved characters. */
+static void query_encode(const char *text, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *text && n + 4 < size; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '-' || c == '.' || c == '_') {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	out[n] = '\0';
+}
+
+static int port_remove(struct cli_context *ctx, int argc, char **argv)
+{
+	_cleanup_json_ json_t *reply = NULL;
+	struct fw_forward_spec spec;
+	struct netd_client *client;
+	struct reef_error err = { 0 };
+	char path[512], query[384];
+
+	if (argc != 2)
+		return cli_failf(
+			2, "usage: reef port remove NAME [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp]");
+	if (name_validate("container", argv[0], &err) < 0 ||
+	    fw_forward_spec_parse(argv[1], &spec, &err) < 0)
+		return cli_fail(&err);
+	query_encode(argv[1], query, sizeof(query));
+	snprintf(path, sizeof(path), "/v1/forwards/%s?forward=%s", argv[0], query);
+	if (cli_client(ctx, &client, &err) < 0 ||
+	    netd_client_request(client, "DELETE", path, NULL, &reply, &err) < 0)
+		return cli_fail(&err);
+	printf("removed forward %s of '%s'\n", argv[1], argv[0]);
+	return 0;
+}
+
+int cli_port_run(struct cli_context *ctx, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct cli_context *ctx, int argc, char **argv);
+	} subcommands[] = {
+		{ "add", port_add },	   { "list", port_list }, { "ls", port_list },
+		{ "remove", port_remove }, { "rm", port_remove },
+	};
+	int n = 0;
+
+	/* --format may come anywhere after the group name; take it out before dispatching. */
+	for (int i = 0; i < argc; i++) {
+		int r = cli_parse_format(ctx, argc, argv, &i);
+
+		if (r < 0)
+			return -r;
+		if (r == 0)
+			argv[n++] = argv[i];
+	}
+	argc = n;
+	if (argc == 0 || cli_is_help(argv[0])) {
+		port_usage(argc == 0 ? stderr : stdout);
+		return argc == 0 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(argv[0], subcommands[i].name) != 0)
+			continue;
+		for (int j = 1; j < argc; j++) {
+			if (cli_is_help(argv[j])) {
+				port_usage(stdout);
+				return 0;
+			}
+		}
+		return subcommands[i].run(ctx, argc - 1, argv + 1);
+	}
+	return cli_failf(2, "unknown command 'port %s': use add, list or remove", argv[0]);
+}
