@@ -13,6 +13,12 @@ FW_LAN_IP=10.250.0.2
 # Creates the host and LAN namespaces and the uplink; sets HOST and LAN.
 fw_topology() {
 	HOST=$(netns_add host)
+	fw_uplink
+	ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+# Creates the LAN namespace and its uplink to $HOST, which must exist; sets LAN.
+fw_uplink() {
 	LAN=$(netns_add lan)
 	ip -n "$HOST" link add up0 type veth peer name lan0 netns "$LAN"
 	ip -n "$HOST" addr add "$FW_HOST_IP/24" dev up0
@@ -21,7 +27,6 @@ fw_topology() {
 	ip -n "$LAN" addr add "$FW_LAN_IP/24" dev lan0
 	ip -n "$LAN" addr add fd00:250::2/64 dev lan0 nodad
 	ip -n "$LAN" link set lan0 up
-	ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	# Where br_netfilter is loaded, new namespaces pass bridged frames through
 	# the inet hooks.  reef does not need that, so the host namespace runs
 	# without it unless a test turns it on.
@@ -99,6 +104,12 @@ fw_udp_received() {
 # fw NS ARGS...: runs fw-tool in the host namespace.
 fw() {
 	ip netns exec "$HOST" "$FW_TOOL" "$@"
+}
+
+# fw_elements: every element of reef's sets and maps, one JSON array, sorted.
+fw_elements() {
+	ip netns exec "$HOST" nft -j list table inet reef |
+		jq -c '[.nftables[] | (.set // .map) | select(.) | {name, elem: ((.elem // []) | sort_by(tostring))}]'
 }
 
 # fw_json: reef's table as JSON, from the host namespace.

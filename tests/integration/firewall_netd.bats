@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# Port forwards, NAT and isolation through reef-netd: the API, the CLI,
+# restarts and outside changes to the table.  Stand-in containers are sleep
+# processes in namespaces of their own.
+
+load helpers
+load netd_helpers
+load firewall_helpers
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	netd_setup
+	fw_uplink
+	reef network create lab --subnet 10.91.0.0/24 >/dev/null
+	reef network create other --subnet 10.91.1.0/24 >/dev/null
+	read -r WEB web_pid < <(standin_start web)
+	read -r PEER peer_pid < <(standin_start peer)
+	read -r OTHER other_pid < <(standin_start other)
+}
+
+teardown() {
+	netd_teardown
+}
+
+# container NAME NS PID NETWORK [EXTRA-JSON]: attaches and starts httpd on port 80 and 81.
+container() {
+	run attach "$1" "$3" "$4" "${5:-}"
+	[ "${lines[0]}" = 201 ] || { echo "$output" >&2; return 1; }
+	fw_httpd "$2" 80 "$1"
+	fw_httpd "$2" 81 "$1-81"
+}
+
+# The element list of map NAME.
+map_elements() {
+	fw_elements | jq -c --arg name "$1" '.[] | select(.name == $name) | .elem'
+}
+
+@test "daemon forwards reach a container from everywhere" {
+	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp","5353:53/udp","9000-9001:80/tcp"]'
+	container peer "$PEER" "$peer_pid" lab
+	container other "$OTHER" "$other_pid" other
+	[ "$(ip netns exec "$HOST" cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+	grep -q "enabled net.ipv4.ip_forward for NAT network 'lab'" "$ROOT/netd.log"
+
+	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+	run fw_get "$HOST" "http://127.0.0.1:8080/"
+	[ "$output" = web ]
+	run fw_get "$HOST" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+	run fw_get "$WEB" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+	run fw_get "$PEER" "http://10.91.0.1:8080/"
+	[ "$output" = web ]
+	run fw_get "$OTHER" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:9001/"
+	[ "$output" = web-81 ]
+
+	fw_udp_listen "$WEB" 53
+	fw_udp_send "$LAN" "$FW_HOST_IP" 5353 hello-udp
+	run fw_udp_received "$WEB" 53
+	[ "$output" = hello-udp ]
+}
+
+@test "daemon rejects conflicting forwards" {
+	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp"]'
+	run attach peer "$peer_pid" lab ',"forwards":["8000-8090:80/tcp"]'
+	[ "${lines[0]}" = 409 ]
+	[[ "$output" == *"already forwarded to 'web' on network 'lab' (8080:80/tcp)"* ]]
+	# The failed attach left nothing behind.
+	[ "$(db_count endpoints)" -eq 1 ]
+
+	container peer "$PEER" "$peer_pid" lab
+	run reef port add peer 10.250.0.1:8080:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'web'"* ]]
+	# UDP on the same port is another forward.
+	run reef port add peer 8080:80/udp
+	[ "$status" -eq 0 ]
+
+	ip netns exec "$HOST" busybox httpd -p 7070 -h /
+	run reef port add peer 7070:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a host process listens on TCP port 7070"* ]]
+	run reef port add peer 7070:80 --force
+	[ "$status" -eq 0 ]
+}
+
+@test "daemon isolates networks" {
+	reef network create closed --subnet 10.91.2.0/24 --internal >/dev/null
+	read -r CLOSED closed_pid < <(standin_start closed)
+	container web "$WEB" "$web_pid" lab
+	container other "$OTHER" "$other_pid" other
+	container closed "$CLOSED" "$closed_pid" closed
+	fw_httpd "$LAN" 80 lan
+
+	run fw_get "$OTHER" "http://10.91.0.2/"
+	[ "$status" -ne 0 ]
+	run fw_get "$WEB" "http://$FW_LAN_IP/"
+	[ "$output" = lan ]
+	ip -n "$CLOSED" route add default via 10.91.2.1
+	run fw_get "$CLOSED" "http://$FW_LAN_IP/"
+	[ "$status" -ne 0 ]
+}
+
+@test "daemon restores a flushed ruleset within a second" {
+	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp"]'
+	before=$(fw_elements)
+	ip netns exec "$HOST" nft flush ruleset
+	for _ in $(seq 10); do
+		[ "$(fw_elements 2>/dev/null)" = "$before" ] && break
+		sleep 0.1
+	done
+	[ "$(fw_elements)" = "$before" ]
+	grep -q "table inet reef was changed by another program; restored it" "$ROOT/netd.log"
+	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+}
+
+@test "daemon restart keeps every forward" {
+	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp","5353:53/udp"]'
+	container peer "$PEER" "$peer_pid" lab
+	reef port add peer 8081:80
+	before=$(fw_elements)
+	netd_stop "$ROOT"
+	ip netns exec "$HOST" nft delete table inet reef
+	netd_start "$HOST" "$ROOT"
+	[ "$(fw_elements)" = "$before" ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:8081/"
+	[ "$output" = peer ]
+}
+
+@test "daemon detach removes exactly its forwards" {
+	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp","9000-9002:80/tcp"]'
+	container peer "$PEER" "$peer_pid" lab ',"forwards":["8081:80/tcp"]'
+	reef port add web 5353:53/udp
+	before=$(map_elements fwd4_any)
+	[ "$(echo "$before" | jq length)" -eq 6 ]
+
+	run api DELETE /v1/endpoints/web/lab
+	[ "${lines[0]}" = 200 ]
+	after=$(map_elements fwd4_any)
+	expected=$(echo "$before" | jq -c '[.[] | select(.[0].elem.comment != "web/lab")]')
+	[ "$after" = "$expected" ]
+	[ "$(echo "$after" | jq length)" -eq 1 ]
+	[ "$(db_count forwards)" -eq 1 ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:8081/"
+	[ "$output" = peer ]
+}
+
+@test "reef port add, list and remove" {
+	container web "$WEB" "$web_pid" lab
+	run reef port add web 8080:80
+	[ "$status" -eq 0 ]
+	[ "$output" = "forwarding 8080:80/tcp to 'web' on network 'lab'" ]
+	reef port add web "[fd00:250::1]:8443:80/tcp" 2>/dev/null && false
+	run reef port list
+	[[ "${lines[0]}" == CONTAINER*NETWORK*FORWARD ]]
+	[[ "${lines[1]}" == web*lab*8080:80/tcp ]]
+	run reef --format json port list web
+	[ "$(echo "$output" | jq -r '.[0].host_port')" = 8080 ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+
+	run reef port remove web 8080:80
+	[ "$status" -eq 0 ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
+	[ "$status" -ne 0 ]
+	run reef port remove web 8080:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container 'web' has no forward 8080:80/tcp"* ]]
+	run reef port add web 8080:99999
+	[ "$status" -eq 2 ] || [ "$status" -eq 1 ]
+	[[ "$output" == *"invalid port forward '8080:99999'"* ]]
+}
+
+@test "daemon anti-spoofing on attach" {
+	container web "$WEB" "$web_pid" lab
+	container peer "$PEER" "$peer_pid" lab ',"antispoof":true'
+	host_if=$(db "SELECT host_ifname FROM endpoints WHERE container = 'peer';")
+	fw_json | jq -e ".nftables[] | select(.chain.name == \"spoof-$host_if\")" >/dev/null
+	run fw_get "$PEER" "http://10.91.0.2/"
+	[ "$output" = web ]
+	ip -n "$PEER" addr add 10.91.0.77/24 dev eth0
+	run fw_get "$PEER" "http://10.91.0.2/" --interface 10.91.0.77
+	[ "$status" -ne 0 ]
+
+	run api DELETE /v1/endpoints/peer
+	[ "${lines[0]}" = 200 ]
+	! fw_json | jq -e ".nftables[] | select(.chain.name == \"spoof-$host_if\")" >/dev/null
+}
+
+@test "daemon starts with 10000 forwards" {
+	container web "$WEB" "$web_pid" lab
+	netd_stop "$ROOT"
+	db "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+	    INSERT INTO forwards SELECT 'web', 'lab', 6, '', 20000 + i, 20000 + i, 80 FROM n;"
+	netd_start "$HOST" "$ROOT"
+	run fw_json
+	[ "$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')" -eq 20 ]
+	[ "$(echo "$output" | jq '[.nftables[] | select(.map.name == "fwd4_any") | .map.elem[]] | length')" -eq 10000 ]
+	reef port add web 8080:80
+	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
+	[ "$output" = web ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:29999/"
+	[ "$output" = web ]
+}
