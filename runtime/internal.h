@@ -2,6 +2,7 @@
 #ifndef REEF_RUNTIME_INTERNAL_H
 #define REEF_RUNTIME_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -87,6 +88,12 @@ int rootfs_enter(struct launch_plan *plan, const struct launch_go *go);
 /* The monitor: forks off, starts the container, stays as the init's parent. */
 int monitor_spawn(const struct reef_paths *paths, const struct container_config *config,
 		  struct reef_error *err);
+
+/*
+ * Starts the RCU grace period that the next cgroup move waits for, in a
+ * thread; join *RET before returning.  False when no thread was started.
+ */
+bool cgroup_prime_start(pthread_t *ret);
 
 /* Capability set and seccomp use shared by launch and exec. */
 uint64_t container_effective_caps(const struct container_config *config);

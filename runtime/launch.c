@@ -176,10 +176,21 @@ static int networks_attach(struct monitor *m, pid_t pid, struct reef_error *err)
 			json_object_set_new(body, "mac", json_string(net->mac));
 		if (net->antispoof)
 			json_object_set_new(body, "antispoof", json_true());
+		/* Published ports are forwards to the first network's address. */
+		if (i == 0 && config->publish && config->publish[0]) {
+			json_t *forwards = json_array();
+
+			for (size_t j = 0; config->publish[j]; j++)
+				json_array_append_new(forwards, json_string(config->publish[j]));
+			json_object_set_new(body, "forwards", forwards);
+		}
 		m->attached = true;
 		r = netd_client_request(m->client, "POST", "/v1/endpoints", body, &reply, err);
-		if (r < 0)
+		/* reef-netd's own messages already name the container and the network. */
+		if (r < 0 && strncmp(err->message, "attach '", 8) != 0)
 			return error_prefix(err, "attach to network '%s'", net->network);
+		if (r < 0)
+			return r;
 		if (!json_is_object(reply)) {
 			json_decref(reply);
 			reply = json_object();
@@ -361,7 +372,6 @@ int monitor_launch(struct monitor *m, struct reef_error *err)
 	const struct container_config *config = m->config;
 	struct launch_plan plan = { .config = config };
 	_cleanup_(close_fd) int sync_fd = -1;
-	char instance[32];
 	int r;
 
 	snprintf(plan.state_dir, sizeof(plan.state_dir), "%s", m->state_dir);
@@ -375,10 +385,7 @@ int monitor_launch(struct monitor *m, struct reef_error *err)
 			return r;
 		plan.have_filter = true;
 	}
-	container_cgroup_instance(m->paths, instance);
-	r = cgroup_create(instance, config->name, &config->limits, &m->cgroup, err);
-	if (r == 0)
-		r = init_clone(m, &plan, &sync_fd, err);
+	r = init_clone(m, &plan, &sync_fd, err);
 	if (r == 0)
 		r = init_release(m, sync_fd, err);
 	if (plan.have_filter)

@@ -192,11 +192,15 @@ static int monitor_start(struct monitor *m, long long *ret_started_at, struct re
 /* The monitor process: RESULT_FD receives one struct reef_error (errnum 0 on success). */
 static __attribute__((noreturn)) void monitor_main(const struct reef_paths *paths,
 						   const struct container_config *config,
-						   int result_fd, int lock_fd)
+						   struct cgroup *cgroup, int result_fd,
+						   int lock_fd)
 {
-	struct monitor m = {
-		.paths = paths, .config = config, .pid = -1, .pidfd = -1, .output_fd = -1
-	};
+	struct monitor m = { .paths = paths,
+			     .config = config,
+			     .cgroup = cgroup,
+			     .pid = -1,
+			     .pidfd = -1,
+			     .output_fd = -1 };
 	struct reef_error err = { 0 };
 	long long started_at = 0;
 	int r;
@@ -275,15 +279,36 @@ static void monitor_detach(const char *state_dir, int result_fd, int lock_fd)
 	log_init("reef-monitor", LOG_INFO);
 }
 
+/* Reads the monitor's launch report: 0, or the launch's error. */
+static int monitor_report_read(int fd, const char *state_dir, struct reef_error *err)
+{
+	struct reef_error result = { 0 };
+	ssize_t n;
+
+	do
+		n = read(fd, &result, sizeof(result));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(result))
+		return error_set(err, EIO,
+				 "the monitor exited before it reported: see '%s/monitor.log'",
+				 state_dir);
+	if (result.errnum) {
+		*err = result;
+		return -result.errnum;
+	}
+	return 0;
+}
+
 int monitor_spawn(const struct reef_paths *paths, const struct container_config *config,
 		  struct reef_error *err)
 {
-	char run_dir[PATH_MAX], state_dir[PATH_MAX];
-	struct reef_error result = { 0 };
+	char run_dir[PATH_MAX], state_dir[PATH_MAX], instance[32];
 	_cleanup_(close_fd) int lock_fd = -1;
-	int pipefd[2], status;
+	struct cgroup *cgroup = NULL;
+	pthread_t prime;
+	bool primed = false;
+	int pipefd[2] = { -1, -1 }, status;
 	pid_t pid;
-	ssize_t n;
 	int r;
 
 	r = container_run_dir(paths, config->name, run_dir, err);
@@ -295,14 +320,21 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 		r = monitor_lock(run_dir, &lock_fd, err);
 	if (r < 0)
 		return r;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return error_set_errno(err, errno, "create the monitor's pipe");
+	container_cgroup_instance(paths, instance);
+	r = cgroup_create(instance, config->name, &config->limits, &cgroup, err);
+	if (r < 0)
+		return r;
+	/* Only now: the prime holds the cgroup mutex during its wait, and mkdir needs it too. */
+	primed = cgroup_prime_start(&prime);
 
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = error_set_errno(err, errno, "create the monitor's pipe");
+		goto out;
+	}
 	pid = fork();
 	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return error_set_errno(err, errno, "fork the monitor");
+		r = error_set_errno(err, errno, "fork the monitor");
+		goto out;
 	}
 	if (pid == 0) {
 		monitor_detach(state_dir, pipefd[1], lock_fd);
@@ -310,21 +342,26 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 		pid = fork();
 		if (pid != 0)
 			_exit(pid < 0 ? 1 : 0);
-		monitor_main(paths, config, 3, 4);
+		monitor_main(paths, config, cgroup, 3, 4);
 	}
 	close(pipefd[1]);
+	pipefd[1] = -1;
 	waitpid(pid, &status, 0);
-	do
-		n = read(pipefd[0], &result, sizeof(result));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	if (n != (ssize_t)sizeof(result))
-		return error_set(err, EIO,
-				 "the monitor exited before it reported: see '%s/monitor.log'",
-				 state_dir);
-	if (result.errnum) {
-		*err = result;
-		return -result.errnum;
+	r = monitor_report_read(pipefd[0], state_dir, err);
+	/* The monitor owns the cgroup now and removed it itself when the launch failed. */
+	if (r != -EIO) {
+		cgroup_free(cgroup);
+		cgroup = NULL;
 	}
-	return 0;
+out:
+	if (cgroup) {
+		cgroup_destroy(cgroup, NULL);
+		cgroup_free(cgroup);
+	}
+	for (int i = 0; i < 2; i++)
+		if (pipefd[i] >= 0)
+			close(pipefd[i]);
+	if (primed)
+		pthread_join(prime, NULL);
+	return r;
 }

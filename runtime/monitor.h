@@ -16,7 +16,7 @@ struct monitor {
 	const struct container_config *config;
 	char state_dir[PATH_MAX];
 	char run_dir[PATH_MAX];
-	struct cgroup *cgroup;
+	struct cgroup *cgroup; /* created by the launcher before the fork */
 	struct netd_client *client;
 	json_t *networks; /* the attach replies */
 	bool attached;	  /* an attach was attempted, so a detach is due */

@@ -16,7 +16,10 @@ for target in tests/fuzz/fuzz_*.c; do
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-o "$out/$name" "$target" $sources $libs
 	mkdir -p "$out/$name.corpus"
-	if ! "$out/$name" -max_total_time="$seconds" -timeout=5 "$out/$name.corpus" \
+	# Checked-in seeds (tests/fuzz/seeds/NAME/) are read, new inputs go to the build corpus.
+	seeds=tests/fuzz/seeds/$name
+	[ -d "$seeds" ] || seeds=
+	if ! "$out/$name" -max_total_time="$seconds" -timeout=5 "$out/$name.corpus" $seeds \
 		>"$out/$name.log" 2>&1; then
 		echo "fuzz: $name found a failure; see $out/$name.log" >&2
 		tail -30 "$out/$name.log" >&2

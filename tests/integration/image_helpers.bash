@@ -40,7 +40,7 @@ oci_layout_build() {
 	cat >"$work/config.json" <<-JSON
 	{"architecture": "amd64", "os": "linux", "created": "2024-01-02T03:04:05Z",
 	 "config": {"Env": ["PATH=/bin", "GREETING=hello"], "Entrypoint": ["/bin/sh", "-c"],
-	  "Cmd": ["echo \$GREETING"], "WorkingDir": "/etc", "User": "0:0"},
+	  "Cmd": ["echo \$GREETING; pwd"], "WorkingDir": "/etc", "User": "0:0"},
 	 "rootfs": {"type": "layers", "diff_ids": []}}
 	JSON
 	config=$(oci_add_blob "$dir" "$work/config.json")

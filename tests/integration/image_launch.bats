@@ -15,6 +15,11 @@ teardown() {
 	runtime_teardown
 }
 
+# Succeeds once container NAME has exited.
+container_stopped() {
+	[ "$(info_field "$1" .state)" = stopped ]
+}
+
 # Prints one line per entry of the image's rootfs: path, type, mode, owner, size, content hash.
 image_snapshot() {
 	local rootfs
@@ -70,4 +75,16 @@ image_snapshot() {
 	"$REEF" image delete bb
 	run "$REEF" image list --format json
 	[ "$output" = "[]" ]
+}
+
+@test "launch applies OCI config defaults" {
+	oci_layout_build "$BATS_TEST_TMPDIR/oci" >/dev/null
+	"$REEF" image import "$BATS_TEST_TMPDIR/oci" --alias oci >/dev/null
+
+	# Entrypoint ["/bin/sh", "-c"], Cmd ["echo $GREETING; pwd"], Env GREETING=hello and
+	# WorkingDir /etc.
+	reef launch oci o1
+	wait_until container_stopped o1
+	[ "$(info_field o1 .exit_code)" = 0 ]
+	[ "$(reef logs o1)" = "$(printf 'hello\n/etc')" ]
 }
