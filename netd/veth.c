@@ -46,6 +46,16 @@ static struct rtnl_link *veth_link_new(const struct kernel_endpoint *ep, unsigne
 	rtnl_link_set_name(host, ep->host_ifname);
 	rtnl_link_set_master(host, bridge_index);
 	rtnl_link_set_name(peer, ep->ifname);
+	/*
+	 * One queue each way, set at creation.  Without it the kernel (6.18)
+	 * allocates one per possible CPU and then cuts the real count to one on
+	 * the registered device, which waits for an RCU grace period under the
+	 * RTNL lock for each end.
+	 */
+	rtnl_link_set_num_tx_queues(host, 1);
+	rtnl_link_set_num_rx_queues(host, 1);
+	rtnl_link_set_num_tx_queues(peer, 1);
+	rtnl_link_set_num_rx_queues(peer, 1);
 	/* Not up yet: veth_open() fails with ENOTCONN while the host end is still being created. */
 	rtnl_link_set_ns_fd(peer, netns_fd);
 	if (mtu) {

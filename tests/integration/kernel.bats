@@ -72,6 +72,9 @@ teardown() {
 	[[ "$output" == *"mtu 1400"* ]]
 	[[ "$output" == *"alias reef:c1/lab"* ]]
 	[[ "$output" == *"state UP"* ]]
+	[[ "$output" == *"numtxqueues 1 numrxqueues 1"* ]]
+	run ip -n "$c1" -d link show eth0
+	[[ "$output" == *"numtxqueues 1 numrxqueues 1"* ]]
 	run ip -n "$c1" link show eth0
 	[[ "$output" == *"link/ether 02:00:00:00:00:02"* ]]
 	[[ "$output" == *"mtu 1400"* ]]
