@@ -25,6 +25,9 @@ static const char launch_usage[] =
 	"mount, network, uts, ipc and cgroup namespaces.  Without COMMAND it runs /sbin/init.\n\n"
 	"options:\n"
 	"  --network NET[,ip=ADDR][,mac=MAC]  attach to network NET (repeatable)\n"
+	"  -p, --publish [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp]\n"
+	"                       forward a host port to the container on its first network\n"
+	"                       (repeatable; not on internal networks)\n"
 	"  --memory SIZE        memory limit in bytes, or with a suffix k, m or g (1024-based)\n"
 	"  --cpus N             CPU time limit in CPUs, such as 0.5 or 2\n"
 	"  --pids N             maximum number of processes\n"
@@ -152,6 +155,8 @@ struct launch_args {
 	const char *image;
 	const char *env[ENV_MAX];
 	size_t n_env;
+	const char *publish[ENV_MAX];
+	size_t n_publish;
 	uint64_t cap_add, cap_drop;
 	bool init_set, no_init;
 	char **command;
@@ -201,6 +206,16 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 			return cli_failf(2, "invalid --pids '%s': give a number from 1 to 4194304",
 					 v);
 		c->limits.pids_max = n;
+		return 0;
+	}
+	if ((r = option_value(argc, argv, i, "--publish", &v)) ||
+	    (r = option_value(argc, argv, i, "-p", &v))) {
+		if (r < 0)
+			return -r;
+		if (a->n_publish >= ENV_MAX)
+			return cli_failf(2, "too many -p options: at most %d, use port ranges",
+					 ENV_MAX);
+		a->publish[a->n_publish++] = v;
 		return 0;
 	}
 	if ((r = option_value(argc, argv, i, "--env", &v))) {
@@ -295,6 +310,11 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 	}
 	if (a->init_set && a->no_init)
 		return cli_failf(2, "--init and --no-init exclude each other");
+	if (a->n_publish && !a->config.n_networks)
+		return cli_failf(2,
+				 "-p '%s' needs a --network: ports are forwarded to the "
+				 "container's address on its first network",
+				 a->publish[0]);
 	a->image = positional[0];
 	if (strlen(positional[1]) > REEF_NAME_MAX)
 		return cli_failf(2, "invalid container name '%.32s...': at most %d characters",
@@ -304,8 +324,8 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 }
 
 /* Fills the config's rootfs from a directory, or from the image store. */
-static int launch_rootfs(struct cli_context *ctx, struct launch_args *a,
-			 struct image_config *image, struct reef_error *err)
+static int launch_rootfs(struct cli_context *ctx, struct launch_args *a, struct image_config *image,
+			 struct reef_error *err)
 {
 	struct container_config *c = &a->config;
 	struct stat st;
@@ -406,6 +426,11 @@ int cmd_launch(struct cli_context *ctx, int argc, char **argv)
 		r = launch_command(&a, &image, &err);
 	if (r == 0)
 		r = launch_environment(&a, &image, &err);
+	if (r == 0 && a.n_publish) {
+		a.config.publish = strv_dup((char *const *)a.publish);
+		if (!a.config.publish)
+			r = error_set(&err, ENOMEM, "allocate the published ports");
+	}
 	if (r == 0)
 		r = container_launch(&ctx->paths, &a.config, &err);
 	image_config_clear(&image);
@@ -568,6 +593,9 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 	for (size_t i = 0; c.env[i]; i++)
 		json_array_append_new(env, json_string(c.env[i]));
 	json_object_set_new(obj, "command", command);
+	json_object_set_new(obj, "publish", json_array());
+	for (size_t i = 0; c.publish && c.publish[i]; i++)
+		json_array_append_new(json_object_get(obj, "publish"), json_string(c.publish[i]));
 	json_object_set_new(obj, "env", env);
 	json_object_set_new(obj, "seccomp",
 			    json_string(c.seccomp && !c.privileged ? "default" : "unconfined"));

@@ -32,11 +32,12 @@ struct container_network {
 
 struct container_config {
 	char name[REEF_NAME_MAX + 1];
-	char image[PATH_MAX];	/* what the user gave: an image name or a directory */
-	char fingerprint[65];	/* the image's fingerprint, "" for a directory */
-	char rootfs[PATH_MAX];	/* the lower layer: the image's rootfs or the directory */
-	char **argv;		/* NULL-terminated */
-	char **env;		/* NULL-terminated, "KEY=VALUE" */
+	char image[PATH_MAX];  /* what the user gave: an image name or a directory */
+	char fingerprint[65];  /* the image's fingerprint, "" for a directory */
+	char rootfs[PATH_MAX]; /* the lower layer: the image's rootfs or the directory */
+	char **argv;	       /* NULL-terminated */
+	char **env;	       /* NULL-terminated, "KEY=VALUE" */
+	char **publish; /* port forwards on the first network, NULL-terminated; may be NULL */
 	char workdir[PATH_MAX]; /* "" for / */
 	bool init;		/* a reaper runs as pid 1 and the command as its child */
 	bool privileged;	/* no user namespace, every capability, no seccomp */

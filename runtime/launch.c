@@ -174,10 +174,21 @@ static int networks_attach(struct monitor *m, pid_t pid, struct reef_error *err)
 			json_object_set_new(body, "address", json_string(net->address));
 		if (net->mac[0])
 			json_object_set_new(body, "mac", json_string(net->mac));
+		/* Published ports are forwards to the first network's address. */
+		if (i == 0 && config->publish && config->publish[0]) {
+			json_t *forwards = json_array();
+
+			for (size_t j = 0; config->publish[j]; j++)
+				json_array_append_new(forwards, json_string(config->publish[j]));
+			json_object_set_new(body, "forwards", forwards);
+		}
 		m->attached = true;
 		r = netd_client_request(m->client, "POST", "/v1/endpoints", body, &reply, err);
-		if (r < 0)
+		/* reef-netd's own messages already name the container and the network. */
+		if (r < 0 && strncmp(err->message, "attach '", 8) != 0)
 			return error_prefix(err, "attach to network '%s'", net->network);
+		if (r < 0)
+			return r;
 		if (!json_is_object(reply)) {
 			json_decref(reply);
 			reply = json_object();

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -192,10 +193,15 @@ static int monitor_start(struct monitor *m, long long *ret_started_at, struct re
 /* The monitor process: RESULT_FD receives one struct reef_error (errnum 0 on success). */
 static __attribute__((noreturn)) void monitor_main(const struct reef_paths *paths,
 						   const struct container_config *config,
-						   struct cgroup *cgroup, int result_fd, int lock_fd)
+						   struct cgroup *cgroup, int result_fd,
+						   int lock_fd)
 {
-	struct monitor m = { .paths = paths, .config = config, .cgroup = cgroup, .pid = -1,
-			     .pidfd = -1, .output_fd = -1 };
+	struct monitor m = { .paths = paths,
+			     .config = config,
+			     .cgroup = cgroup,
+			     .pid = -1,
+			     .pidfd = -1,
+			     .output_fd = -1 };
 	struct reef_error err = { 0 };
 	long long started_at = 0;
 	int r;
@@ -270,6 +276,7 @@ static void monitor_detach(const char *state_dir, int result_fd, int lock_fd)
 	fcntl(3, F_SETFD, FD_CLOEXEC);
 	fcntl(4, F_SETFD, FD_CLOEXEC);
 	setsid();
+	prctl(PR_SET_NAME, "reef-monitor");
 	signal(SIGPIPE, SIG_IGN);
 	log_init("reef-monitor", LOG_INFO);
 }

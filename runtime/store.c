@@ -57,8 +57,10 @@ void container_config_clear(struct container_config *config)
 {
 	strv_free(config->argv);
 	strv_free(config->env);
+	strv_free(config->publish);
 	config->argv = NULL;
 	config->env = NULL;
+	config->publish = NULL;
 }
 
 void container_state_clear(struct container_state *state)
@@ -214,6 +216,7 @@ int container_config_write(const struct reef_paths *paths, const struct containe
 			 "created", config->created);
 	if (!root)
 		return error_set(err, ENOMEM, "encode config of '%s'", config->name);
+	json_object_set_new(root, "publish", strv_to_json(config->publish));
 	json_object_set_new(root, "limits",
 			    json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes",
 				      (json_int_t)config->limits.memory_bytes, "cpu_quota_us",
@@ -278,6 +281,7 @@ static int config_from_json(const json_t *root, struct container_config *c, stru
 	r = r ?: json_read_bool(root, "seccomp", true, &c->seccomp, "config", err);
 	r = r ?: strv_from_json(json_object_get(root, "command"), "command", &c->argv, err);
 	r = r ?: strv_from_json(json_object_get(root, "env"), "env", &c->env, err);
+	r = r ?: strv_from_json(json_object_get(root, "publish"), "publish", &c->publish, err);
 	r = r ?: networks_from_json(json_object_get(root, "networks"), c, err);
 	if (r < 0)
 		return r;

@@ -288,3 +288,35 @@ assert_no_trace() {
 	[ "${#lines[@]}" -eq 1 ]
 	[ -z "$(cgroup_leftovers "$instance" | grep -E '/(c2|Bad_Name)$')" ]
 }
+
+@test "exec -t passes the window size" {
+	command -v script >/dev/null || skip "script (util-linux) is missing"
+	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
+	run script -qec "stty rows 33 cols 91; nsenter --net=/run/netns/$NS $REEF exec -t c1 -- stty size" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"33 91"* ]]
+}
+
+@test "logs -f follows until the container stops" {
+	reef launch "$RUNTIME_ROOTFS" c1 -- sh -c 'echo first; sleep 1; echo second; sleep 1000'
+	nsenter --net="/run/netns/$NS" "$REEF" logs -f c1 >"$BATS_TEST_TMPDIR/follow" &
+	follower=$!
+	wait_until grep -q second "$BATS_TEST_TMPDIR/follow"
+	reef stop -t 1 c1
+	# The follower ends by itself once the monitor is gone.
+	wait_until bash -c "! kill -0 $follower 2>/dev/null"
+	wait "$follower"
+	[ "$(cat "$BATS_TEST_TMPDIR/follow")" = "$(printf 'first\nsecond')" ]
+}
+
+@test "log is bounded in size" {
+	reef launch "$RUNTIME_ROOTFS" c1 -- sh -c 'yes 0123456789abcdef | head -c 3000000; sleep 1000'
+	wait_until test -e "$REEF_ROOT/lib/containers/c1/console.log.1"
+	wait_until bash -c "[ \$(( \$(stat -c %s $REEF_ROOT/lib/containers/c1/console.log) + \$(stat -c %s $REEF_ROOT/lib/containers/c1/console.log.1) )) -ge 900000 ]"
+	[ "$(stat -c %s "$REEF_ROOT/lib/containers/c1/console.log")" -le 1048576 ]
+	[ "$(stat -c %s "$REEF_ROOT/lib/containers/c1/console.log.1")" -le 1048576 ]
+	# The 3 MB of output lost its oldest part: what is left fits in two files.
+	size=$(nsenter --net="/run/netns/$NS" "$REEF" logs c1 | wc -c)
+	[ "$size" -gt 1048576 ]
+	[ "$size" -le 2097152 ]
+}

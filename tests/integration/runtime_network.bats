@@ -102,8 +102,35 @@ endpoints_of() {
 	run reef launch "$RUNTIME_ROOTFS" c1 --network lab --network nosuch -- sleep 1000
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == "reef: launch 'c1': attach to network 'nosuch': "*nosuch* ]]
+	[[ "$output" == "reef: launch 'c1': "*"'nosuch'"* ]]
 	[ ! -e "$REEF_ROOT/lib/containers/c1" ]
 	[ -z "$(endpoints_of c1)" ]
 	[ -z "$(ip -n "$NS" -o link show | grep -v -e ': lo:' -e ': rb')" ]
+}
+
+@test "published ports reach the container and conflicts are rejected" {
+	netd_start "$NS" "$REEF_ROOT"
+	reef network create pub --subnet 10.78.0.0/24 >/dev/null
+	reef launch "$RUNTIME_ROOTFS" web --network pub -p 8080:80 -- httpd -f -p 80 -h /etc
+	[ "$(info_field web '.publish[0]')" = 8080:80 ]
+	wait_until nsenter --net="/run/netns/$NS" curl -sf -m 2 -o /dev/null http://127.0.0.1:8080/hostname
+	run nsenter --net="/run/netns/$NS" curl -sf -m 2 http://127.0.0.1:8080/hostname
+	[ "$output" = web ]
+
+	run reef launch "$RUNTIME_ROOTFS" web2 --network pub -p 8080:80 -- sleep 1000
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "reef: launch 'web2': "*"already forwarded to 'web'"* ]]
+	[ ! -e "$REEF_ROOT/lib/containers/web2" ]
+
+	run reef launch "$RUNTIME_ROOTFS" web3 -p 8081:80 -- sleep 1000
+	[ "$status" -eq 2 ]
+	[[ "$output" == "reef: -p '8081:80' needs a --network"* ]]
+
+	# A restart attaches the forward again.
+	reef restart -t 1 web
+	wait_until nsenter --net="/run/netns/$NS" curl -sf -m 2 -o /dev/null http://127.0.0.1:8080/hostname
+	reef stop -t 1 web
+	run nsenter --net="/run/netns/$NS" curl -sf -m 1 http://127.0.0.1:8080/hostname
+	[ "$status" -ne 0 ]
 }
