@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,6 @@ static int import_tarball(struct import_job *job, const char *file,
 		return error_set(err, EINVAL, "import '%s': the archive contains no files", file);
 
 	sha256_final_hex(&source->hash, job->fingerprint);
-	json_object_set_new(job->metadata, "size", json_integer((json_int_t)w.bytes));
 	json_object_set_new(job->metadata, "source_format", json_string("tarball"));
 	json_object_set_new(job->metadata, "source_size", json_integer((json_int_t)source->bytes));
 	return 0;
@@ -309,7 +309,6 @@ static int import_directory(struct import_job *job, const char *dir,
 		return error_prefix(err, "import '%s'", dir);
 	if (w.entries == 0)
 		return error_set(err, EINVAL, "import '%s': the directory is empty", dir);
-	json_object_set_new(job->metadata, "size", json_integer((json_int_t)w.bytes));
 	json_object_set_new(job->metadata, "source_format", json_string("directory"));
 	return 0;
 }
@@ -330,7 +329,6 @@ static int import_oci_dir(struct import_job *job, const char *dir, const char *f
 	r = image_writer_close(&w, err);
 	if (r < 0)
 		return r;
-	json_object_set_new(job->metadata, "size", json_integer((json_int_t)w.bytes));
 	json_object_set_new(job->metadata, "source_format", json_string(format));
 	return 0;
 }
@@ -464,6 +462,76 @@ static const char *rootfs_architecture(int root_fd)
 	return "unknown";
 }
 
+/* State of rootfs_size(); nftw(3) passes no user pointer to its callback. */
+static struct {
+	uint64_t bytes; /* files with one link */
+	struct linked_file {
+		dev_t dev;
+		ino_t ino;
+		uint64_t size;
+	} * linked; /* files with more links, counted once after sorting */
+	size_t n_linked;
+	bool failed;
+} size_walk;
+
+static int size_walk_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	struct linked_file *grown;
+
+	if (type != FTW_F || !S_ISREG(st->st_mode))
+		return 0;
+	if (st->st_nlink == 1) {
+		size_walk.bytes += (uint64_t)st->st_size;
+		return 0;
+	}
+	grown = realloc(size_walk.linked, (size_walk.n_linked + 1) * sizeof(*grown));
+	if (!grown) {
+		size_walk.failed = true;
+		return 1;
+	}
+	size_walk.linked = grown;
+	size_walk.linked[size_walk.n_linked++] =
+		(struct linked_file){ st->st_dev, st->st_ino, (uint64_t)st->st_size };
+	return 0;
+}
+
+static int linked_file_compare(const void *a, const void *b)
+{
+	const struct linked_file *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * Sums the sizes of the rootfs's regular files, each hard-linked file once.
+ * It walks the finished tree because OCI layers may delete or replace files
+ * that an earlier layer wrote.
+ */
+static int rootfs_size(const char *rootfs, uint64_t *ret, struct reef_error *err)
+{
+	uint64_t bytes;
+	int r;
+
+	memset(&size_walk, 0, sizeof(size_walk));
+	r = nftw(rootfs, size_walk_entry, 64, FTW_PHYS | FTW_MOUNT);
+	if (r != 0 || size_walk.failed) {
+		free(size_walk.linked);
+		return error_set_errno(err, size_walk.failed ? ENOMEM : errno, "measure '%s'",
+				       rootfs);
+	}
+	qsort(size_walk.linked, size_walk.n_linked, sizeof(*size_walk.linked), linked_file_compare);
+	bytes = size_walk.bytes;
+	for (size_t i = 0; i < size_walk.n_linked; i++)
+		if (i == 0 || linked_file_compare(&size_walk.linked[i - 1], &size_walk.linked[i]))
+			bytes += size_walk.linked[i].size;
+	free(size_walk.linked);
+	size_walk.linked = NULL;
+	*ret = bytes;
+	return 0;
+}
+
 static void set_default(json_t *metadata, const char *key, const char *value)
 {
 	const char *current = json_string_value(json_object_get(metadata, key));
@@ -478,12 +546,19 @@ static int import_describe(struct import_job *job, const char *source,
 {
 	struct os_release os;
 	char text[16384], when[32];
-	char description[512];
+	char description[512], resolved[PATH_MAX];
 	time_t now = time(NULL);
 	struct tm tm;
-	int root_fd = open(job->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint64_t size = 0;
+	int root_fd;
 	ssize_t n;
+	int r = rootfs_size(job->rootfs, &size, err);
 
+	if (r < 0)
+		return r;
+	json_object_set_new(job->metadata, "size", json_integer((json_int_t)size));
+
+	root_fd = open(job->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		return error_set_errno(err, errno, "open '%s'", job->rootfs);
 	n = rootfs_read(root_fd, "etc/os-release", text, sizeof(text));
@@ -500,7 +575,9 @@ static int import_describe(struct import_job *job, const char *source,
 	json_object_set_new(job->metadata, "release", json_string(os.version_id));
 	json_object_set_new(job->metadata, "imported_at", json_string(when));
 	set_default(job->metadata, "created_at", when);
-	json_object_set_new(job->metadata, "source", json_string(source));
+	if (!realpath(source, resolved))
+		snprintf(resolved, sizeof(resolved), "%s", source);
+	json_object_set_new(job->metadata, "source", json_string(resolved));
 	if (!json_object_get(job->metadata, "config"))
 		json_object_set_new(job->metadata, "config", json_object());
 
