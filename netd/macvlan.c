@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <linux/if.h>
+#include <linux/if_arp.h>
 #include <linux/if_link.h>
 #include <netlink/route/link/macvlan.h>
 
@@ -23,6 +24,7 @@
 static int parent_index_get(struct netlink *nl, const struct kernel_network *net, int *ret_index,
 			    struct reef_error *err)
 {
+	_cleanup_(rtnl_link_put_cleanup) struct rtnl_link *parent = NULL;
 	int r;
 
 	if (!net->parent || !net->parent[0])
@@ -30,13 +32,27 @@ static int parent_index_get(struct netlink *nl, const struct kernel_network *net
 			err, EINVAL,
 			"macvlan network '%s' has no parent interface: pass --parent IFACE",
 			net->name);
-	r = link_index_get(nl, net->parent, ret_index, NULL, err);
-	if (r == -ENODEV)
-		return error_set(err, ENODEV,
-				 "parent interface '%s' of network '%s' not found: create it or "
-				 "pass an existing one with --parent",
+	r = rtnl_link_get_kernel(nl->sock, 0, net->parent, &parent);
+	if (r < 0) {
+		r = netlink_error(nl, r, err, "look up parent interface '%s'", net->parent);
+		if (r == -ENODEV)
+			return error_set(
+				err, ENODEV,
+				"parent interface '%s' of network '%s' not found: create it "
+				"or pass an existing one with --parent",
+				net->parent, net->name);
+		return r;
+	}
+
+	/* The kernel takes only Ethernet parents other than loopback and returns a bare EINVAL. */
+	if (rtnl_link_get_arptype(parent) != ARPHRD_ETHER ||
+	    (rtnl_link_get_flags(parent) & IFF_LOOPBACK))
+		return error_set(err, EINVAL,
+				 "parent interface '%s' of network '%s' is not an Ethernet "
+				 "interface: pass one with --parent",
 				 net->parent, net->name);
-	return r;
+	*ret_index = rtnl_link_get_ifindex(parent);
+	return 0;
 }
 
 static int macvlan_network_create(const struct kernel_network *net, struct reef_error *err)
@@ -126,6 +142,9 @@ static int macvlan_endpoint_attach(const struct kernel_network *net,
 	int parent_index;
 	int r;
 
+	r = link_mtu_check(ep->ifname, mtu, err);
+	if (r < 0)
+		return r;
 	r = netns_open_pid(ep->pid, &netns_fd, err);
 	if (r < 0)
 		return r;

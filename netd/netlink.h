@@ -87,6 +87,14 @@ struct link_change {
 int link_change(struct netlink *nl, const char *ifname, const struct link_change *change,
 		struct reef_error *err);
 /*
+ * Rejects an MTU (0: the default) outside the range that veth and macvlan
+ * links take: 68, the IPv4 minimum, to 65535, the Ethernet maximum.
+ */
+#define LINK_MTU_MIN 68
+#define LINK_MTU_MAX 65535
+int link_mtu_check(const char *ifname, unsigned mtu, struct reef_error *err);
+
+/*
  * Checks that IFNAME carries the alias ALIAS, or no alias at all and the
  * link kind KIND, before reef changes or deletes it.  Returns 0 with
  * *RET_EXISTS false when there is no such link, and -EPERM naming the

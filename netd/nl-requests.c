@@ -61,6 +61,14 @@ static int link_identity_get(struct netlink *nl, const char *ifname, char alias[
 	return 0;
 }
 
+int link_mtu_check(const char *ifname, unsigned mtu, struct reef_error *err)
+{
+	if (mtu == 0 || (mtu >= LINK_MTU_MIN && mtu <= LINK_MTU_MAX))
+		return 0;
+	return error_set(err, EINVAL, "MTU %u of link '%s' is invalid: use %d to %d", mtu, ifname,
+			 LINK_MTU_MIN, LINK_MTU_MAX);
+}
+
 int link_owner_check(struct netlink *nl, const char *ifname, const char *alias, const char *kind,
 		     bool *ret_exists, struct reef_error *err)
 {

@@ -208,10 +208,9 @@ static int read_forwards(const json_t *body, struct attach_request *req, struct 
 
 int attach_request_parse(const json_t *body, struct attach_request *ret, struct reef_error *err)
 {
-	static const char *const keys[] = { "container", "pid",		  "network",
-					    "interface", "address",	  "address6",
-					    "mac",	 "default_route", "forwards",
-					    "antispoof", "force",	  NULL };
+	static const char *const keys[] = { "container", "pid",	      "network", "interface",
+					    "address",	 "address6",  "mac",	 "default_route",
+					    "forwards",	 "antispoof", "force",	 NULL };
 	struct attach_request req = { .default_route = -1 };
 	const char *ifname = "eth0", *mac = NULL;
 	long long pid = 0;

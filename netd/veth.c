@@ -66,6 +66,7 @@ static int veth_create(struct netlink *nl, const struct kernel_endpoint *ep, uns
 		       int bridge_index, int netns_fd, struct reef_error *err)
 {
 	_cleanup_(rtnl_link_veth_release_cleanup) struct rtnl_link *link = NULL;
+	int index;
 	int r;
 
 	link = veth_link_new(ep, mtu, bridge_index, netns_fd);
@@ -73,9 +74,21 @@ static int veth_create(struct netlink *nl, const struct kernel_endpoint *ep, uns
 		return error_set_errno(err, ENOMEM, "create veth '%s'", ep->host_ifname);
 	r = rtnl_link_add(nl->sock, link, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0)
-		return netlink_error(nl, r, err, "create veth '%s' with peer '%s' in pid %d",
-				     ep->host_ifname, ep->ifname, (int)ep->pid);
-	return 0;
+		r = netlink_error(nl, r, err, "create veth '%s' with peer '%s' in pid %d",
+				  ep->host_ifname, ep->ifname, (int)ep->pid);
+	if (r != -EEXIST)
+		return r;
+
+	/* The kernel does not say which end clashed; look at the host end. */
+	if (link_index_get(nl, ep->host_ifname, &index, NULL, NULL) == 0)
+		return error_set(err, EEXIST,
+				 "create veth: link '%s' exists already: detach the endpoint "
+				 "that owns it or delete the link",
+				 ep->host_ifname);
+	return error_set(err, EEXIST,
+			 "create veth '%s': the container of pid %d has a link '%s' already: "
+			 "choose another interface name",
+			 ep->host_ifname, (int)ep->pid, ep->ifname);
 }
 
 static void veth_rollback(struct netlink *nl, const struct kernel_endpoint *ep)
@@ -99,6 +112,9 @@ int veth_endpoint_attach(const struct kernel_network *net, const struct kernel_e
 	int bridge_index;
 	int r;
 
+	r = link_mtu_check(ep->host_ifname, mtu, err);
+	if (r < 0)
+		return r;
 	r = netns_open_pid(ep->pid, &netns_fd, err);
 	if (r < 0)
 		return r;

@@ -554,6 +554,10 @@ int image_delete(const struct reef_paths *paths, const char *name, struct reef_e
 		r = image_find_user(paths, fingerprint, user, sizeof(user), err);
 	if (r < 0)
 		return r;
+	/*
+	 * NOTE: launch takes no store lock, so a launch that resolved the image
+	 * but has not written its config.json yet is not seen here.
+	 */
 	if (r > 0)
 		return error_set(err, EBUSY,
 				 "image '%s' is used by container '%s': delete the container first",

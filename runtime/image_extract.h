@@ -27,7 +27,7 @@ struct image_writer {
 	int root_fd;	     /* the rootfs directory */
 	int saved_cwd;	     /* the working directory to return to */
 	char root[PATH_MAX]; /* the rootfs path, for messages and tree removals */
-	uint64_t bytes;	     /* sum of the regular files' sizes written */
+	uint64_t bytes;	     /* sum of the regular files' sizes written, for progress */
 	uint64_t entries;
 };
 

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,6 @@ static int import_tarball(struct import_job *job, const char *file,
 		return error_set(err, EINVAL, "import '%s': the archive contains no files", file);
 
 	sha256_final_hex(&source->hash, job->fingerprint);
-	json_object_set_new(job->metadata, "size", json_integer((json_int_t)w.bytes));
 	json_object_set_new(job->metadata, "source_format", json_string("tarball"));
 	json_object_set_new(job->metadata, "source_size", json_integer((json_int_t)source->bytes));
 	return 0;
@@ -309,7 +309,6 @@ static int import_directory(struct import_job *job, const char *dir,
 		return error_prefix(err, "import '%s'", dir);
 	if (w.entries == 0)
 		return error_set(err, EINVAL, "import '%s': the directory is empty", dir);
-	json_object_set_new(job->metadata, "size", json_integer((json_int_t)w.bytes));
 	json_object_set_new(job->metadata, "source_format", json_string("directory"));
 	return 0;
 }
@@ -330,7 +329,6 @@ static int import_oci_dir(struct import_job *job, const char *dir, const char *f
 	r = image_writer_close(&w, err);
 	if (r < 0)
 		return r;
-	json_object_set_new(job->metadata, "size", json_integer((json_int_t)w.bytes));
 	json_object_set_new(job->metadata, "source_format", json_string(format));
 	return 0;
 }
@@ -371,23 +369,53 @@ static int import_oci_archive(struct import_job *job, const char *file,
 	return r;
 }
 
+enum archive_kind {
+	ARCHIVE_ROOTFS,
+	ARCHIVE_OCI,	       /* an OCI layout, Docker 25 and later add manifest.json to it */
+	ARCHIVE_DOCKER_LEGACY, /* 'docker save' before Docker 25: manifest.json, HEX/layer.tar */
+};
+
+/* True for names that OCI archives and 'docker save' archives contain at their top. */
+static bool is_image_archive_member(const char *path)
+{
+	static const char *const names[] = {
+		".", "oci-layout", "index.json", "manifest.json", "repositories", "blobs"
+	};
+	char first[65];
+	size_t len = strcspn(path, "/.");
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(path, names[i]) == 0)
+			return true;
+	if (strncmp(path, "blobs/", 6) == 0)
+		return true;
+	/* Docker's legacy layout: HEX/ directories with layer.tar, and HEX.json configs. */
+	if (len != 64)
+		return false;
+	memcpy(first, path, 64);
+	first[64] = '\0';
+	return image_fingerprint_is_valid(first) &&
+	       (path[64] == '\0' || path[64] == '/' || strcmp(path + 64, ".json") == 0);
+}
+
 /*
- * True when the tar FILE is an OCI layout: it has an oci-layout member and
- * only the layout's own names (index.json, blobs/...).
+ * Tells an OCI archive and a legacy 'docker save' archive from a rootfs
+ * tarball by their member names.  The scan stops at the first name that no
+ * image archive has, so a rootfs tarball costs one header.
  */
-static bool archive_is_oci_layout(const char *file)
+static enum archive_kind archive_classify(const char *file)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry;
-	bool layout = false, other = false;
+	bool layout = false, docker_manifest = false, other = false;
 
 	if (!a)
-		return false;
+		return ARCHIVE_ROOTFS;
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
 		archive_read_free(a);
-		return false;
+		return ARCHIVE_ROOTFS;
 	}
 	while (!other && archive_read_next_header(a, &entry) == ARCHIVE_OK) {
 		char path[PATH_MAX];
@@ -396,12 +424,36 @@ static bool archive_is_oci_layout(const char *file)
 			break;
 		if (strcmp(path, "oci-layout") == 0)
 			layout = true;
-		else if (strcmp(path, ".") != 0 && strcmp(path, "index.json") != 0 &&
-			 strcmp(path, "blobs") != 0 && strncmp(path, "blobs/", 6) != 0)
+		else if (strcmp(path, "manifest.json") == 0)
+			docker_manifest = true;
+		else if (!is_image_archive_member(path))
 			other = true;
 	}
 	archive_read_free(a);
-	return layout && !other;
+	if (other)
+		return ARCHIVE_ROOTFS;
+	if (layout)
+		return ARCHIVE_OCI;
+	return docker_manifest ? ARCHIVE_DOCKER_LEGACY : ARCHIVE_ROOTFS;
+}
+
+static int import_archive(struct import_job *job, const char *file,
+			  const struct image_progress *progress, struct reef_error *err)
+{
+	switch (archive_classify(file)) {
+	case ARCHIVE_OCI:
+		return import_oci_archive(job, file, progress, err);
+	case ARCHIVE_DOCKER_LEGACY:
+		return error_set(
+			err, EINVAL,
+			"import '%s': a 'docker save' archive from before Docker 25, which "
+			"is not an OCI layout: convert it with 'skopeo copy "
+			"docker-archive:%s oci-archive:OUT.tar'",
+			file, file);
+	case ARCHIVE_ROOTFS:
+		break;
+	}
+	return import_tarball(job, file, progress, err);
 }
 
 static bool dir_is_oci_layout(const char *dir)
@@ -464,6 +516,76 @@ static const char *rootfs_architecture(int root_fd)
 	return "unknown";
 }
 
+/* State of rootfs_size(); nftw(3) passes no user pointer to its callback. */
+static struct {
+	uint64_t bytes; /* files with one link */
+	struct linked_file {
+		dev_t dev;
+		ino_t ino;
+		uint64_t size;
+	} * linked; /* files with more links, counted once after sorting */
+	size_t n_linked;
+	bool failed;
+} size_walk;
+
+static int size_walk_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	struct linked_file *grown;
+
+	if (type != FTW_F || !S_ISREG(st->st_mode))
+		return 0;
+	if (st->st_nlink == 1) {
+		size_walk.bytes += (uint64_t)st->st_size;
+		return 0;
+	}
+	grown = realloc(size_walk.linked, (size_walk.n_linked + 1) * sizeof(*grown));
+	if (!grown) {
+		size_walk.failed = true;
+		return 1;
+	}
+	size_walk.linked = grown;
+	size_walk.linked[size_walk.n_linked++] =
+		(struct linked_file){ st->st_dev, st->st_ino, (uint64_t)st->st_size };
+	return 0;
+}
+
+static int linked_file_compare(const void *a, const void *b)
+{
+	const struct linked_file *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * Sums the sizes of the rootfs's regular files, each hard-linked file once.
+ * It walks the finished tree because OCI layers may delete or replace files
+ * that an earlier layer wrote.
+ */
+static int rootfs_size(const char *rootfs, uint64_t *ret, struct reef_error *err)
+{
+	uint64_t bytes;
+	int r;
+
+	memset(&size_walk, 0, sizeof(size_walk));
+	r = nftw(rootfs, size_walk_entry, 64, FTW_PHYS | FTW_MOUNT);
+	if (r != 0 || size_walk.failed) {
+		free(size_walk.linked);
+		return error_set_errno(err, size_walk.failed ? ENOMEM : errno, "measure '%s'",
+				       rootfs);
+	}
+	qsort(size_walk.linked, size_walk.n_linked, sizeof(*size_walk.linked), linked_file_compare);
+	bytes = size_walk.bytes;
+	for (size_t i = 0; i < size_walk.n_linked; i++)
+		if (i == 0 || linked_file_compare(&size_walk.linked[i - 1], &size_walk.linked[i]))
+			bytes += size_walk.linked[i].size;
+	free(size_walk.linked);
+	size_walk.linked = NULL;
+	*ret = bytes;
+	return 0;
+}
+
 static void set_default(json_t *metadata, const char *key, const char *value)
 {
 	const char *current = json_string_value(json_object_get(metadata, key));
@@ -478,12 +600,19 @@ static int import_describe(struct import_job *job, const char *source,
 {
 	struct os_release os;
 	char text[16384], when[32];
-	char description[512];
+	char description[512], resolved[PATH_MAX];
 	time_t now = time(NULL);
 	struct tm tm;
-	int root_fd = open(job->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint64_t size = 0;
+	int root_fd;
 	ssize_t n;
+	int r = rootfs_size(job->rootfs, &size, err);
 
+	if (r < 0)
+		return r;
+	json_object_set_new(job->metadata, "size", json_integer((json_int_t)size));
+
+	root_fd = open(job->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		return error_set_errno(err, errno, "open '%s'", job->rootfs);
 	n = rootfs_read(root_fd, "etc/os-release", text, sizeof(text));
@@ -500,7 +629,9 @@ static int import_describe(struct import_job *job, const char *source,
 	json_object_set_new(job->metadata, "release", json_string(os.version_id));
 	json_object_set_new(job->metadata, "imported_at", json_string(when));
 	set_default(job->metadata, "created_at", when);
-	json_object_set_new(job->metadata, "source", json_string(source));
+	if (!realpath(source, resolved))
+		snprintf(resolved, sizeof(resolved), "%s", source);
+	json_object_set_new(job->metadata, "source", json_string(resolved));
 	if (!json_object_get(job->metadata, "config"))
 		json_object_set_new(job->metadata, "config", json_object());
 
@@ -582,10 +713,8 @@ int image_import(const struct reef_paths *paths, const char *source,
 			r = import_oci_dir(&job, source, "oci-layout", options->progress, err);
 		else if (S_ISDIR(st.st_mode))
 			r = import_directory(&job, source, options->progress, err);
-		else if (archive_is_oci_layout(source))
-			r = import_oci_archive(&job, source, options->progress, err);
 		else
-			r = import_tarball(&job, source, options->progress, err);
+			r = import_archive(&job, source, options->progress, err);
 	}
 	if (options->progress && options->progress->update)
 		options->progress->update(options->progress->data, 0, true);

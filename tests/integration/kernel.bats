@@ -250,9 +250,33 @@ teardown() {
 	ip -n "$c1" link add eth0 type veth peer name eth1
 	run lab_attach c1 "$p1" 2
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"create veth 'rfc1' with peer 'eth0'"* ]]
-	[[ "$output" == *"exists"* ]]
+	[[ "$output" == *"the container of pid $p1 has a link 'eth0' already"* ]]
 	[ -z "$(links_of "$HOST" | grep -v rbt0)" ]
+}
+
+@test "attach with a taken host name names it" {
+	local c1 p1 c2 p2
+	lab_create
+	read -r c1 p1 < <(container_start c1)
+	read -r c2 p2 < <(container_start c2)
+	lab_attach c1 "$p1" 2
+	# Same host end name for another container: the first one keeps its link.
+	run nk attach --network lab --bridge rbt0 --container c2 --pid "$p2" --host-ifname rfc1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"link 'rfc1' exists already"* ]]
+	ip -n "$c1" link show eth0
+	[ -z "$(links_of "$c2")" ]
+}
+
+@test "attach rejects an invalid MTU" {
+	local c1 p1
+	lab_create
+	read -r c1 p1 < <(container_start c1)
+	run lab_attach c1 "$p1" 2 --endpoint-mtu 99999
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"MTU 99999 of link 'rfc1' is invalid: use 68 to 65535"* ]]
+	[ -z "$(links_of "$HOST" | grep -v rbt0)" ]
+	[ -z "$(links_of "$c1")" ]
 }
 
 @test "attach failing inside the container rolls back the veth" {

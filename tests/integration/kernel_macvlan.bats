@@ -44,6 +44,12 @@ mv_detach() {
 	[[ "$output" == *"--parent"* ]]
 }
 
+@test "macvlan create rejects a loopback parent" {
+	run nk network-create --kind macvlan --network mv --parent lo
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"parent interface 'lo' of network 'mv' is not an Ethernet interface"* ]]
+}
+
 @test "macvlan create without a parent is rejected" {
 	run nk network-create --kind macvlan --network mv
 	[ "$status" -eq 1 ]

@@ -110,25 +110,25 @@ static int parse_option(int opt, const char *arg, struct options *o, struct reef
 static int parse_options(int argc, char **argv, struct options *o, struct reef_error *err)
 {
 	static const struct option longopts[] = {
-		{"network", required_argument, NULL, 'n'},
-		{"kind", required_argument, NULL, 'k'},
-		{"bridge", required_argument, NULL, 'b'},
-		{"parent", required_argument, NULL, 'P'},
-		{"mtu", required_argument, NULL, 'm'},
-		{"isolate", no_argument, NULL, 'I'},
-		{"gateway4", required_argument, NULL, 'g'},
-		{"gateway6", required_argument, NULL, 'G'},
-		{"container", required_argument, NULL, 'c'},
-		{"pid", required_argument, NULL, 'p'},
-		{"host-ifname", required_argument, NULL, 'h'},
-		{"ifname", required_argument, NULL, 'i'},
-		{"mac", required_argument, NULL, 'M'},
-		{"endpoint-mtu", required_argument, NULL, 'e'},
-		{"addr4", required_argument, NULL, 'a'},
-		{"addr6", required_argument, NULL, 'A'},
-		{"route4", required_argument, NULL, 'r'},
-		{"route6", required_argument, NULL, 'R'},
-		{0},
+		{ "network", required_argument, NULL, 'n' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "bridge", required_argument, NULL, 'b' },
+		{ "parent", required_argument, NULL, 'P' },
+		{ "mtu", required_argument, NULL, 'm' },
+		{ "isolate", no_argument, NULL, 'I' },
+		{ "gateway4", required_argument, NULL, 'g' },
+		{ "gateway6", required_argument, NULL, 'G' },
+		{ "container", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "host-ifname", required_argument, NULL, 'h' },
+		{ "ifname", required_argument, NULL, 'i' },
+		{ "mac", required_argument, NULL, 'M' },
+		{ "endpoint-mtu", required_argument, NULL, 'e' },
+		{ "addr4", required_argument, NULL, 'a' },
+		{ "addr6", required_argument, NULL, 'A' },
+		{ "route4", required_argument, NULL, 'r' },
+		{ "route6", required_argument, NULL, 'R' },
+		{ 0 },
 	};
 	int opt;
 
@@ -243,8 +243,8 @@ static int run(const char *cmd, const char *arg, const struct options *o, struct
 
 int main(int argc, char **argv)
 {
-	struct reef_error err = {0};
-	struct options o = {0};
+	struct reef_error err = { 0 };
+	struct options o = { 0 };
 	const char *cmd;
 
 	log_init("netd-kernel", LOG_WARNING);
