@@ -32,12 +32,50 @@ static void usage(FILE *out)
 		"Run 'reef COMMAND --help' for the options of a command.\n");
 }
 
+/*
+ * Takes "--root DIR" and "--root=DIR" out of ARGV wherever they stand before
+ * "--", so that "reef list --root DIR" works like "reef --root DIR list".
+ * Returns the new argument count, or -1 when --root has no value.
+ */
+static int take_root_option(int argc, char **argv, const char **ret_root)
+{
+	int out = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--root") == 0) {
+			if (i + 1 >= argc)
+				return -1;
+			*ret_root = argv[++i];
+			continue;
+		}
+		if (strncmp(argv[i], "--root=", 7) == 0) {
+			*ret_root = argv[i] + 7;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_context ctx = { .format = OUTPUT_TABLE };
 	struct reef_error err = { 0 };
 	const char *root = NULL;
 	int i, status;
+
+	argc = take_root_option(argc, argv, &root);
+	if (argc < 0)
+		return cli_failf(2,
+				 "missing value for --root: give a directory, such as /tmp/reef");
+	if (root && root[0] == '\0')
+		return cli_failf(2, "invalid --root '': give a directory, such as /tmp/reef");
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		int r = cli_parse_format(&ctx, argc, argv, &i);
@@ -53,14 +91,6 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("reef %s\n", REEF_VERSION);
 			return 0;
-		}
-		if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
-			root = argv[++i];
-			continue;
-		}
-		if (strncmp(argv[i], "--root=", 7) == 0) {
-			root = argv[i] + 7;
-			continue;
 		}
 		return cli_failf(2, "unknown option '%s': run 'reef --help' for the options",
 				 argv[i]);

@@ -120,6 +120,43 @@ static int released_push(struct ipam_pool *pool, uint64_t off)
 	return 0;
 }
 
+/*
+ * Address ranges that can never be a container subnet: routing one of them
+ * to a bridge breaks the host (loopback) or the protocol (multicast,
+ * link-local, "this network", IPv4-mapped IPv6).
+ */
+static const struct {
+	const char *prefix;
+	const char *name;
+} special_ranges[] = {
+	{ "0.0.0.0/8", "the 'this network' range" },
+	{ "127.0.0.0/8", "the loopback range" },
+	{ "169.254.0.0/16", "the link-local range" },
+	{ "224.0.0.0/4", "the multicast range" },
+	{ "240.0.0.0/4", "the reserved range" },
+	{ "::/127", "the unspecified and loopback addresses" },
+	{ "::ffff:0:0/96", "the IPv4-mapped range" },
+	{ "fe80::/10", "the link-local range" },
+	{ "ff00::/8", "the multicast range" },
+};
+
+static int subnet_check_special(const struct ip_prefix *subnet, const char *text,
+				struct reef_error *err)
+{
+	for (size_t i = 0; i < sizeof(special_ranges) / sizeof(special_ranges[0]); i++) {
+		struct ip_prefix range;
+
+		if (ip_prefix_parse(special_ranges[i].prefix, false, &range, NULL) < 0 ||
+		    !ip_prefix_overlaps(subnet, &range))
+			continue;
+		return error_set(
+			err, EINVAL,
+			"invalid subnet '%s': it overlaps %s %s, choose a private range such as 10.90.0.0/24, or 'auto'",
+			text, special_ranges[i].name, special_ranges[i].prefix);
+	}
+	return 0;
+}
+
 int ipam_subnet_validate(const struct ip_prefix *subnet, const struct ip_addr *gateway,
 			 struct reef_error *err)
 {
@@ -149,6 +186,8 @@ int ipam_subnet_validate(const struct ip_prefix *subnet, const struct ip_addr *g
 		return error_set(err, EINVAL,
 				 "subnet '%s' is too large: the largest allowed is /%d", text,
 				 min_len);
+	if (subnet_check_special(subnet, text, err) < 0)
+		return -EINVAL;
 	if (!gateway)
 		return 0;
 

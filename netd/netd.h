@@ -39,8 +39,8 @@ struct fw_monitor;
 
 struct netd {
 	struct store *store;
-	struct fw *fw;			/* reef's nftables table; NULL until netd_fw_start() */
-	struct fw_monitor *fw_monitor;	/* events that tell when others change the table */
+	struct fw *fw;		       /* reef's nftables table; NULL until netd_fw_start() */
+	struct fw_monitor *fw_monitor; /* events that tell when others change the table */
 	struct netd_network *networks; /* in creation order of this run, not sorted */
 	char resolv_conf[256];	       /* source of the DNS servers in attach replies */
 	time_t started;

@@ -108,7 +108,7 @@ static int caps_bounding_apply(uint64_t mask, struct reef_error *err)
 /* Sets the permitted, effective and inheritable sets to MASK in one capset(). */
 static int caps_process_apply(uint64_t mask, struct reef_error *err)
 {
-	static const cap_flag_t flags[] = {CAP_PERMITTED, CAP_EFFECTIVE, CAP_INHERITABLE};
+	static const cap_flag_t flags[] = { CAP_PERMITTED, CAP_EFFECTIVE, CAP_INHERITABLE };
 	cap_t caps = cap_init();
 	char name[32];
 	int r = 0;

@@ -217,5 +217,6 @@ void child_main(struct launch_plan *plan)
 		command_exec(plan, &old_mask);
 	/* The monitor reads until every copy of the socket is closed: the command's closes on exec. */
 	close(plan->sync_fd);
+	prctl(PR_SET_NAME, "reef-init");
 	reaper_run(command);
 }

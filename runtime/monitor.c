@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -275,6 +276,7 @@ static void monitor_detach(const char *state_dir, int result_fd, int lock_fd)
 	fcntl(3, F_SETFD, FD_CLOEXEC);
 	fcntl(4, F_SETFD, FD_CLOEXEC);
 	setsid();
+	prctl(PR_SET_NAME, "reef-monitor");
 	signal(SIGPIPE, SIG_IGN);
 	log_init("reef-monitor", LOG_INFO);
 }

@@ -136,7 +136,7 @@ static int write_all(int fd, const void *data, size_t len)
 static int seccomp_cache_write(const char *path, uint64_t key, const struct seccomp_filter *filter,
 			       struct reef_error *err)
 {
-	struct seccomp_cache_header header = {.count = filter->len, .key = key};
+	struct seccomp_cache_header header = { .count = filter->len, .key = key };
 	size_t bytes = filter->len * sizeof(struct sock_filter);
 	char dir[PATH_MAX], tmp[PATH_MAX + 32];
 	int fd, r;
@@ -172,7 +172,7 @@ static int seccomp_cache_write(const char *path, uint64_t key, const struct secc
 static int seccomp_filter_compile_cached(const char *path, uint64_t key, const char *text,
 					 struct seccomp_filter *ret, struct reef_error *err)
 {
-	struct reef_error write_err = {0};
+	struct reef_error write_err = { 0 };
 	int r;
 
 	r = seccomp_profile_compile(text, ret, err);
@@ -186,7 +186,7 @@ static int seccomp_filter_compile_cached(const char *path, uint64_t key, const c
 int seccomp_filter_load(const struct reef_paths *paths, const char *profile,
 			struct seccomp_filter *ret, struct reef_error *err)
 {
-	struct reef_error read_err = {0};
+	struct reef_error read_err = { 0 };
 	char path[PATH_MAX];
 	const char *text;
 	uint64_t key;

@@ -49,3 +49,22 @@ complete_words() {
 	[ "$(complete_words reef --format j)" = json ]
 	[[ " $(complete_words reef launch busybox web --)" == *" --network "* ]]
 }
+
+@test "root option works after the command" {
+	local other
+	other=$(mktemp -d /tmp/reef-cli.XXXXXX)
+	run "$REEF" network list --root "$other"
+	[[ "$output" == *"$other/run/netd.sock"* ]]
+	run "$REEF" --root="$other" network list
+	[[ "$output" == *"$other/run/netd.sock"* ]]
+	rm -rf "$other"
+}
+
+@test "empty or missing root rejected" {
+	run "$REEF" --root "" list
+	[ "$status" -eq 2 ]
+	[ "$output" = "reef: invalid --root '': give a directory, such as /tmp/reef" ]
+	run "$REEF" list --root
+	[ "$status" -eq 2 ]
+	[[ "$output" == "reef: missing value for --root"* ]]
+}

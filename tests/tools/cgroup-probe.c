@@ -68,7 +68,7 @@ static void limits_parse(int argc, char **argv, struct cgroup_limits *limits)
 
 static void limits_print(struct cgroup *cg)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct cgroup_limits limits;
 
 	if (cgroup_read_limits(cg, &limits, &err) < 0)
@@ -80,7 +80,7 @@ static void limits_print(struct cgroup *cg)
 
 static struct cgroup *cgroup_must_open(const char *instance, const char *name)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct cgroup *cg;
 
 	if (cgroup_open(instance, name, &cg, &err) < 0)
@@ -156,7 +156,7 @@ static int workload_cpuburn(uint64_t ms)
 /* Forks a child, moves it into CG, lets it run FN and returns its pid. */
 static pid_t workload_start(struct cgroup *cg, workload_fn fn, uint64_t arg, bool detach)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	int go[2];
 	pid_t pid;
 	char c;
@@ -206,8 +206,8 @@ static void wait_print(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	struct reef_error err = {0};
-	struct cgroup_limits limits = {0};
+	struct reef_error err = { 0 };
+	struct cgroup_limits limits = { 0 };
 	struct cgroup *cg;
 	const char *cmd;
 

@@ -35,7 +35,7 @@ static void die(const char *what, const struct reef_error *err)
 
 static uint64_t caps_spec_parse(const char *spec)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	char copy[1024], *save = NULL;
 	uint64_t mask = 0, one;
 
@@ -55,8 +55,8 @@ static uint64_t caps_spec_parse(const char *spec)
 /* Prints the /proc/self/status lines that show capabilities, no_new_privs and seccomp. */
 static void status_print(void)
 {
-	static const char *const keys[] = {"CapInh", "CapPrm",	   "CapEff", "CapBnd",
-					   "CapAmb", "NoNewPrivs", "Seccomp"};
+	static const char *const keys[] = { "CapInh", "CapPrm",	    "CapEff", "CapBnd",
+					    "CapAmb", "NoNewPrivs", "Seccomp" };
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "re");
 
@@ -183,7 +183,7 @@ static void checks_print(long above, long ia32_max)
 
 static int command_run(const char *root, const char *profile, const char *caps_spec)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct seccomp_filter filter;
 	struct reef_paths paths;
 	uint64_t mask = caps_spec_parse(caps_spec);
@@ -218,7 +218,7 @@ static int command_run(const char *root, const char *profile, const char *caps_s
 
 static int command_load(const char *root, const char *profile)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct seccomp_filter filter;
 	struct reef_paths paths;
 
@@ -254,7 +254,7 @@ static double median(double *values, int n)
 /* Times N compiles of the default profile and N loads from a warm cache, in microseconds. */
 static int command_bench(const char *root, int n)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct seccomp_filter filter;
 	struct reef_paths paths;
 	double *compile = calloc(n, sizeof(double)), *cached = calloc(n, sizeof(double));

@@ -273,6 +273,30 @@ static void test_gateway_rules(void **state)
 	}
 }
 
+static void test_special_ranges_rejected(void **state)
+{
+	const char *bad[] = { "127.0.0.0/24",	    "0.0.0.0/8",    "169.254.1.0/24",
+			      "224.0.0.0/24",	    "239.1.0.0/16", "240.0.0.0/24",
+			      "fe80::/64",	    "ff02::/64",    "::/126",
+			      "::ffff:10.0.0.0/120" };
+	const char *good[] = { "10.0.0.0/24",	"172.16.0.0/12", "192.168.1.0/24",
+			       "100.64.0.0/10", "fd00::/64",	 "2001:db8::/64" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ip_prefix p = prefix(bad[i]);
+		struct reef_error err = { 0 };
+
+		assert_int_equal(ipam_subnet_validate(&p, NULL, &err), -EINVAL);
+		assert_non_null(strstr(err.message, bad[i]));
+		assert_non_null(strstr(err.message, "range"));
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct ip_prefix p = prefix(good[i]);
+
+		assert_int_equal(ipam_subnet_validate(&p, NULL, NULL), 0);
+	}
+}
+
 static void test_ipv6_allocation(void **state)
 {
 	struct ipam_pool *pool = pool_new("fd00:1::/64");
@@ -441,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_too_small),
 		cmocka_unit_test(test_host_bits_suggest_network),
 		cmocka_unit_test(test_gateway_rules),
+		cmocka_unit_test(test_special_ranges_rejected),
 		cmocka_unit_test(test_ipv6_allocation),
 		cmocka_unit_test(test_foreach_in_address_order),
 		cmocka_unit_test(test_overlap_names_route),

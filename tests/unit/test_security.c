@@ -38,9 +38,9 @@ static void test_caps_default_is_docker_set(void **state)
 
 static void test_caps_parse_names(void **state)
 {
-	static const char *const spellings[] = {"NET_ADMIN", "CAP_NET_ADMIN", "net_admin",
-						"cap_net_admin", "Cap_Net_Admin"};
-	struct reef_error err = {0};
+	static const char *const spellings[] = { "NET_ADMIN", "CAP_NET_ADMIN", "net_admin",
+						 "cap_net_admin", "Cap_Net_Admin" };
+	struct reef_error err = { 0 };
 	uint64_t mask;
 
 	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
@@ -56,7 +56,7 @@ static void test_caps_parse_names(void **state)
 
 static void test_caps_parse_all(void **state)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	uint64_t all = 0, lower = 0;
 
 	assert_int_equal(caps_parse("ALL", &all, &err), 0);
@@ -69,9 +69,9 @@ static void test_caps_parse_all(void **state)
 
 static void test_caps_parse_rejects(void **state)
 {
-	static const char *const bad[] = {"",	    "NET",	  "CAP_",      "12",
-					  "CAP_12", "NET_ADMIN ", "NET-ADMIN", "SYS_ADMIN,CHOWN"};
-	struct reef_error err = {0};
+	static const char *const bad[] = { "",	     "NET",	   "CAP_",	"12",
+					   "CAP_12", "NET_ADMIN ", "NET-ADMIN", "SYS_ADMIN,CHOWN" };
+	struct reef_error err = { 0 };
 	uint64_t mask = 7;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -120,7 +120,7 @@ static void cache_file_find(const char *root, char *path, size_t size)
 
 static void test_seccomp_cache_written_and_read(void **state)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct seccomp_filter compiled, loaded;
 	struct reef_paths paths;
 	char path[512];
@@ -144,7 +144,7 @@ static void test_seccomp_cache_written_and_read(void **state)
 /* Damages the cache file in one of several ways and checks that a load rewrites it. */
 static void test_seccomp_cache_corrupt_rewritten(void **state)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct seccomp_filter good, loaded;
 	struct reef_paths paths;
 	char path[512];
@@ -183,7 +183,7 @@ static void test_seccomp_cache_corrupt_rewritten(void **state)
 
 static void test_seccomp_profile_names(void **state)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct seccomp_filter filter;
 	struct reef_paths paths;
 
@@ -201,7 +201,7 @@ static void test_seccomp_profile_names(void **state)
 /* The stub in front of libseccomp's program must return ENOSYS above the highest known call. */
 static void test_seccomp_stub_layout(void **state)
 {
-	struct reef_error err = {0};
+	struct reef_error err = { 0 };
 	struct seccomp_filter filter;
 	const struct sock_filter *ret;
 
