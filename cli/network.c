@@ -64,19 +64,47 @@ static int parse_mtu(const char *text, json_t *body)
 	return 0;
 }
 
-/* Fills BODY from the create options; returns 0 or an exit status. */
-static int parse_create_options(int argc, char **argv, int first, json_t *body)
+/* Sets RET_NAME to the one argument that is not an option; returns 0 or an exit status. */
+static int create_name_take(const char *arg, const char **ret_name)
+{
+	if (*ret_name)
+		return cli_failf(2,
+				 "unexpected argument '%s' after network name '%s': create one "
+				 "network at a time",
+				 arg, *ret_name);
+	*ret_name = arg;
+	return 0;
+}
+
+/*
+ * Fills BODY from the create options and RET_NAME from the one other
+ * argument.  Options may come before or after the name; after "--" every
+ * argument is a name.  Returns 0 or an exit status.
+ */
+static int parse_create_options(int argc, char **argv, json_t *body, const char **ret_name)
 {
 	static const char *const string_options[][2] = {
 		{ "--type", "type" }, { "--subnet", "subnet" },	    { "--gateway", "gateway" },
 		{ "--ipv6", "ipv6" }, { "--gateway6", "gateway6" }, { "--parent", "parent" },
 	};
+	bool options_end = false;
 
-	for (int i = first; i < argc; i++) {
+	*ret_name = NULL;
+	for (int i = 0; i < argc; i++) {
 		int status = 0;
 		const char *value;
 		bool matched = false;
 
+		if (options_end || argv[i][0] != '-' || strcmp(argv[i], "-") == 0) {
+			status = create_name_take(argv[i], ret_name);
+			if (status)
+				return status;
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			options_end = true;
+			continue;
+		}
 		if (strcmp(argv[i], "--internal") == 0 || strcmp(argv[i], "--isolate") == 0) {
 			json_object_set_new(body, argv[i] + 2, json_true());
 			continue;
@@ -119,16 +147,17 @@ static int network_create(struct cli_context *ctx, int argc, char **argv)
 	_cleanup_json_ json_t *body = json_object(), *reply = NULL;
 	struct netd_client *client;
 	struct reef_error err = { 0 };
+	const char *name;
 	int status;
 
-	if (argc < 1 || argv[0][0] == '-')
-		return cli_failf(2, "missing network name: reef network create NAME [OPTION...]");
-	if (name_validate("network", argv[0], &err) < 0)
-		return cli_fail(&err);
-	json_object_set_new(body, "name", json_string(argv[0]));
-	status = parse_create_options(argc, argv, 1, body);
+	status = parse_create_options(argc, argv, body, &name);
 	if (status)
 		return status;
+	if (!name)
+		return cli_failf(2, "missing network name: reef network create NAME [OPTION...]");
+	if (name_validate("network", name, &err) < 0)
+		return cli_fail(&err);
+	json_object_set_new(body, "name", json_string(name));
 
 	if (cli_client(ctx, &client, &err) < 0 ||
 	    netd_client_request(client, "POST", "/v1/networks", body, &reply, &err) < 0) {
@@ -137,7 +166,7 @@ static int network_create(struct cli_context *ctx, int argc, char **argv)
 	if (ctx->format == OUTPUT_JSON)
 		json_print(reply);
 	else
-		printf("created network '%s': %s %s, subnet %s, gateway %s\n", argv[0],
+		printf("created network '%s': %s %s, subnet %s, gateway %s\n", name,
 		       json_text(reply, "type"), json_text(reply, "interface"),
 		       json_text(reply, "subnet"), json_text(reply, "gateway"));
 	return 0;

@@ -51,13 +51,70 @@ static void endpoint_release_memory(struct netd_network *net, const struct store
 	ipam_mac_release(net->macs, ep->mac);
 }
 
+/* Rejects static address WANT when an interface of the host already has it. */
+static int endpoint_static_check(struct ipam_pool *pool, const struct ip_addr *want,
+				 struct reef_error *err)
+{
+	char ifname[16], text[IP_ADDR_STRLEN];
+	int r = host_address_owner(want, ifname, err);
+
+	if (r < 0 || ifname[0] == '\0')
+		return r;
+	ipam_pool_release(pool, want, NULL);
+	ip_addr_format(want, text);
+	return error_set(err, EADDRINUSE,
+			 "address %s is the host's own address on interface '%s': give another "
+			 "address, or none to get a free one",
+			 text, ifname);
+}
+
+/*
+ * Allocates the next free address that no host interface has.  The host's
+ * addresses met on the way stay allocated until the end, so the pool moves
+ * past them, and are released then: a host address is checked again at each
+ * allocation instead of being reserved for good.
+ */
+static int endpoint_alloc_dynamic(struct ipam_pool *pool, struct ip_addr *ret,
+				  struct reef_error *err)
+{
+	struct ip_addr skipped[32];
+	size_t n_skipped = 0;
+	char ifname[16];
+	int r;
+
+	for (;;) {
+		r = ipam_pool_alloc(pool, ret, err);
+		if (r == 0)
+			r = host_address_owner(ret, ifname, err);
+		if (r < 0 || ifname[0] == '\0')
+			break;
+		if (n_skipped == sizeof(skipped) / sizeof(skipped[0])) {
+			ipam_pool_release(pool, ret, NULL);
+			r = error_set(err, ENOSPC,
+				      "more than %zu addresses of the subnet belong to the host: "
+				      "give a static address",
+				      n_skipped);
+			break;
+		}
+		skipped[n_skipped++] = *ret;
+	}
+	for (size_t i = 0; i < n_skipped; i++)
+		ipam_pool_release(pool, &skipped[i], NULL);
+	return r;
+}
+
 static int endpoint_alloc_addr(struct ipam_pool *pool, bool requested, const struct ip_addr *want,
 			       struct ip_addr *ret, struct reef_error *err)
 {
+	int r;
+
 	if (!requested)
-		return ipam_pool_alloc(pool, ret, err);
+		return endpoint_alloc_dynamic(pool, ret, err);
 	*ret = *want;
-	return ipam_pool_alloc_static(pool, want, err);
+	r = ipam_pool_alloc_static(pool, want, err);
+	if (r == 0)
+		r = endpoint_static_check(pool, want, err);
+	return r;
 }
 
 /* Allocates addresses and the MAC of EP from NET as REQ requests; undoes all on failure. */

@@ -2,6 +2,8 @@
 /* Facts about the host that policy reads (processes, resolv.conf), and interface names. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,4 +107,31 @@ void netd_ifname_hash(const char *prefix, const char *key, unsigned attempt, cha
 	for (unsigned i = 0; i < attempt; i++)
 		h = (h ^ 0xff) * 0x100000001b3ULL;
 	snprintf(ret, 16, "%.2s%011llx", prefix, (unsigned long long)(h & 0xfffffffffffULL));
+}
+
+int host_address_owner(const struct ip_addr *addr, char ret_ifname[16], struct reef_error *err)
+{
+	struct ifaddrs *list, *ifa;
+	const char *owner = "";
+	struct ip_addr found;
+
+	if (getifaddrs(&list) < 0)
+		return error_set_errno(err, errno, "list the host's addresses");
+	for (ifa = list; ifa && owner[0] == '\0'; ifa = ifa->ifa_next) {
+		const struct sockaddr *sa = ifa->ifa_addr;
+
+		if (!sa || sa->sa_family != addr->family)
+			continue;
+		if (sa->sa_family == AF_INET)
+			ip_addr_from_bytes(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+					   &found);
+		else
+			ip_addr_from_bytes(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+					   &found);
+		if (ip_addr_equal(&found, addr))
+			owner = ifa->ifa_name;
+	}
+	snprintf(ret_ifname, 16, "%s", owner);
+	freeifaddrs(list);
+	return 0;
 }

@@ -21,6 +21,7 @@
 #include "../common/paths.h"
 #include "api.h"
 #include "forwards.h"
+#include "instance.h"
 #include "netd.h"
 
 struct options {
@@ -197,18 +198,22 @@ static int signals_block(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Serves requests until SIGTERM or SIGINT; returns the signal. */
-static int serve(struct api *api, struct netd *netd, int signal_fd)
+/*
+ * Serves requests until SIGTERM or SIGINT; returns the signal.  Queries on
+ * CLAIM_FD, from a second daemon started in this network namespace, get ROOT.
+ */
+static int serve(struct api *api, struct netd *netd, int signal_fd, int claim_fd, const char *root)
 {
-	struct pollfd fds[3] = {
+	struct pollfd fds[4] = {
 		{ .fd = api_poll_fd(api), .events = POLLIN },
 		{ .fd = signal_fd, .events = POLLIN },
 		{ .fd = netd_fw_monitor_fd(netd), .events = POLLIN },
+		{ .fd = claim_fd, .events = POLLIN },
 	};
 	struct signalfd_siginfo info;
 
 	for (;;) {
-		int n = poll(fds, 3, api_timeout_ms(api));
+		int n = poll(fds, 4, api_timeout_ms(api));
 
 		if (n < 0 && errno != EINTR) {
 			log_error("poll: %m");
@@ -220,6 +225,8 @@ static int serve(struct api *api, struct netd *netd, int signal_fd)
 		}
 		if (fds[2].revents & POLLIN)
 			netd_fw_monitor_handle(netd);
+		if (fds[3].revents & POLLIN)
+			instance_claim_answer(claim_fd, root);
 		api_run(api);
 	}
 }
@@ -233,6 +240,61 @@ static double elapsed_ms(const struct timespec *since)
 	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
+/* Whether stderr is the stream systemd connected to the journal ($JOURNAL_STREAM is "DEV:INO"). */
+static bool stderr_is_journal(void)
+{
+	const char *stream = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!stream || sscanf(stream, "%llu:%llu", &dev, &ino) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+/*
+ * Points stderr, and so the log, at RUN/netd.log once the daemon detached, so
+ * that it stops writing to the terminal that started it.  Sets RET_TERMINAL_FD
+ * to a copy of the old stderr, on which a start-up failure is also reported,
+ * or to -1 when stderr stays: in the foreground and when it is the journal.
+ */
+static int log_file_open(const struct options *opts, const struct reef_paths *paths,
+			 int *ret_terminal_fd, struct reef_error *err)
+{
+	char path[PATH_MAX + 16];
+	int fd, saved;
+
+	*ret_terminal_fd = -1;
+	if (opts->foreground || stderr_is_journal())
+		return 0;
+	snprintf(path, sizeof(path), "%s/netd.log", paths->run_dir);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return error_set_errno(err, errno, "open log file '%s'", path);
+	saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		int errnum = errno;
+
+		if (saved >= 0)
+			close(saved);
+		close(fd);
+		return error_set_errno(err, errnum, "send the log to '%s'", path);
+	}
+	close(fd);
+	*ret_terminal_fd = saved;
+	return 0;
+}
+
+/* Logs a start-up failure, and repeats it on the terminal when the log went to a file. */
+static void start_failed(const struct reef_error *err, int terminal_fd)
+{
+	log_error("start failed: %s", err->message);
+	if (terminal_fd >= 0)
+		dprintf(terminal_fd, "reef-netd: error: start failed: %s\n", err->message);
+}
+
 static int run(const struct options *opts, int ready_fd)
 {
 	struct reef_error err = { 0 };
@@ -240,7 +302,7 @@ static int run(const struct options *opts, int ready_fd)
 	struct timespec start;
 	struct netd *netd = NULL;
 	struct api *api = NULL;
-	int lock_fd = -1, signal_fd, sig, r;
+	int lock_fd = -1, claim_fd = -1, terminal_fd = -1, signal_fd, sig, r;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	r = paths_init(&paths, opts->root, &err);
@@ -249,7 +311,11 @@ static int run(const struct options *opts, int ready_fd)
 	if (r == 0)
 		r = mkdir_parents(paths.run_dir, 0755, &err);
 	if (r == 0)
+		r = log_file_open(opts, &paths, &terminal_fd, &err);
+	if (r == 0)
 		r = lock_fd = lock_instance(&paths, &err);
+	if (r >= 0)
+		r = claim_fd = instance_netns_claim(&err);
 	if (r >= 0)
 		r = netd_open(paths.database, &netd, &err);
 	if (r == 0)
@@ -259,7 +325,7 @@ static int run(const struct options *opts, int ready_fd)
 	if (r == 0)
 		r = api_start(netd, paths.socket, opts->group, &api, &err);
 	if (r < 0) {
-		log_error("start failed: %s", err.message);
+		start_failed(&err, terminal_fd);
 		if (netd)
 			netd_fw_stop(netd);
 		netd_free(netd);
@@ -267,7 +333,8 @@ static int run(const struct options *opts, int ready_fd)
 	}
 	signal_fd = signals_block();
 	if (signal_fd < 0) {
-		log_error("start failed: create signalfd: %s", strerror(-signal_fd));
+		error_set_errno(&err, -signal_fd, "create signalfd");
+		start_failed(&err, terminal_fd);
 		api_stop(api);
 		netd_free(netd);
 		return 1;
@@ -277,18 +344,21 @@ static int run(const struct options *opts, int ready_fd)
 		 paths.state_dir, paths.socket, opts->group_name ? ", group " : "",
 		 opts->group_name ? opts->group_name : "", elapsed_ms(&start));
 	notify_ready();
+	if (terminal_fd >= 0)
+		close(terminal_fd);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "1", 1) != 1)
 			log_warning("tell the parent that the daemon is ready: %m, ignoring");
 		close(ready_fd);
 	}
 
-	sig = serve(api, netd, signal_fd);
+	sig = serve(api, netd, signal_fd, claim_fd, paths.root);
 	log_info("stopping on %s", strsignal(sig));
 	api_stop(api);
 	netd_fw_stop(netd);
 	netd_free(netd);
 	close(signal_fd);
+	close(claim_fd);
 	close(lock_fd);
 	log_info("stopped");
 	return 0;

@@ -101,6 +101,13 @@ int proc_start_time(pid_t pid, unsigned long long *ret, struct reef_error *err);
 bool proc_is_alive(pid_t pid, unsigned long long start_time);
 
 /*
+ * Looks ADDR up among the addresses of the interfaces in reef-netd's network
+ * namespace.  Sets RET_IFNAME to the interface that has it, or to "" when
+ * no interface has it.
+ */
+int host_address_owner(const struct ip_addr *addr, char ret_ifname[16], struct reef_error *err);
+
+/*
  * Reads the nameservers of resolv.conf at PATH, skipping loopback ones,
  * which mean nothing inside a container; at most MAX.  A missing file gives
  * none.

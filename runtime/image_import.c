@@ -141,9 +141,9 @@ static int dir_record_compare(const void *a, const void *b)
 }
 
 /*
- * Hashes the sorted records into the directory's fingerprint: every entry's
- * path, type, mode, owner, size, link target and content count, its mtime
- * and extended attributes do not.
+ * Hashes the sorted records into the directory's fingerprint.  Every
+ * entry's path, type, mode, owner, size, link target and content count,
+ * but not its mtime or extended attributes.
  */
 static void dir_records_fingerprint(struct dir_record *records, size_t n, char ret[65])
 {
@@ -369,23 +369,53 @@ static int import_oci_archive(struct import_job *job, const char *file,
 	return r;
 }
 
+enum archive_kind {
+	ARCHIVE_ROOTFS,
+	ARCHIVE_OCI, /* an OCI layout, with manifest.json when Docker 25 or later saved it */
+	ARCHIVE_DOCKER_LEGACY, /* 'docker save' before Docker 25: manifest.json, HEX/layer.tar */
+};
+
+/* True for names that OCI archives and 'docker save' archives contain at their top. */
+static bool is_image_archive_member(const char *path)
+{
+	static const char *const names[] = {
+		".", "oci-layout", "index.json", "manifest.json", "repositories", "blobs"
+	};
+	char first[65];
+	size_t len = strcspn(path, "/.");
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(path, names[i]) == 0)
+			return true;
+	if (strncmp(path, "blobs/", 6) == 0)
+		return true;
+	/* Docker's legacy layout: HEX/ directories with layer.tar, and HEX.json configs. */
+	if (len != 64)
+		return false;
+	memcpy(first, path, 64);
+	first[64] = '\0';
+	return image_fingerprint_is_valid(first) &&
+	       (path[64] == '\0' || path[64] == '/' || strcmp(path + 64, ".json") == 0);
+}
+
 /*
- * True when the tar FILE is an OCI layout: it has an oci-layout member and
- * only the layout's own names (index.json, blobs/...).
+ * Tells an OCI archive and a legacy 'docker save' archive from a rootfs
+ * tarball by their member names.  The scan stops at the first name that no
+ * image archive has, so a rootfs tarball costs one header.
  */
-static bool archive_is_oci_layout(const char *file)
+static enum archive_kind archive_classify(const char *file)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry;
-	bool layout = false, other = false;
+	bool layout = false, docker_manifest = false, other = false;
 
 	if (!a)
-		return false;
+		return ARCHIVE_ROOTFS;
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
 		archive_read_free(a);
-		return false;
+		return ARCHIVE_ROOTFS;
 	}
 	while (!other && archive_read_next_header(a, &entry) == ARCHIVE_OK) {
 		char path[PATH_MAX];
@@ -394,12 +424,36 @@ static bool archive_is_oci_layout(const char *file)
 			break;
 		if (strcmp(path, "oci-layout") == 0)
 			layout = true;
-		else if (strcmp(path, ".") != 0 && strcmp(path, "index.json") != 0 &&
-			 strcmp(path, "blobs") != 0 && strncmp(path, "blobs/", 6) != 0)
+		else if (strcmp(path, "manifest.json") == 0)
+			docker_manifest = true;
+		else if (!is_image_archive_member(path))
 			other = true;
 	}
 	archive_read_free(a);
-	return layout && !other;
+	if (other)
+		return ARCHIVE_ROOTFS;
+	if (layout)
+		return ARCHIVE_OCI;
+	return docker_manifest ? ARCHIVE_DOCKER_LEGACY : ARCHIVE_ROOTFS;
+}
+
+static int import_archive(struct import_job *job, const char *file,
+			  const struct image_progress *progress, struct reef_error *err)
+{
+	switch (archive_classify(file)) {
+	case ARCHIVE_OCI:
+		return import_oci_archive(job, file, progress, err);
+	case ARCHIVE_DOCKER_LEGACY:
+		return error_set(
+			err, EINVAL,
+			"import '%s': a 'docker save' archive from before Docker 25, which "
+			"is not an OCI layout: convert it with 'skopeo copy "
+			"docker-archive:%s oci-archive:OUT.tar'",
+			file, file);
+	case ARCHIVE_ROOTFS:
+		break;
+	}
+	return import_tarball(job, file, progress, err);
 }
 
 static bool dir_is_oci_layout(const char *dir)
@@ -540,7 +594,7 @@ static void set_default(json_t *metadata, const char *key, const char *value)
 		json_object_set_new(metadata, key, json_string(value));
 }
 
-/* Fills the metadata that the rootfs itself tells: OS, release and architecture. */
+/* Fills the metadata that comes from the rootfs itself: OS, release and architecture. */
 static int import_describe(struct import_job *job, const char *source,
 			   const struct image_import_options *options, struct reef_error *err)
 {
@@ -659,10 +713,8 @@ int image_import(const struct reef_paths *paths, const char *source,
 			r = import_oci_dir(&job, source, "oci-layout", options->progress, err);
 		else if (S_ISDIR(st.st_mode))
 			r = import_directory(&job, source, options->progress, err);
-		else if (archive_is_oci_layout(source))
-			r = import_oci_archive(&job, source, options->progress, err);
 		else
-			r = import_tarball(&job, source, options->progress, err);
+			r = import_archive(&job, source, options->progress, err);
 	}
 	if (options->progress && options->progress->update)
 		options->progress->update(options->progress->data, 0, true);

@@ -222,3 +222,26 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"end the name with .tar, .tar.gz, .tar.xz or .tar.zst"* ]]
 }
+
+@test "Docker 25 archive imports as OCI" {
+	digest=$(oci_layout_build "$WORK/oci")
+	# Docker 25 and later write manifest.json and repositories next to the OCI layout.
+	echo '[]' >"$WORK/oci/manifest.json"
+	echo '{}' >"$WORK/oci/repositories"
+	tar -C "$WORK/oci" -cf "$WORK/docker.tar" manifest.json repositories oci-layout index.json blobs
+
+	run "$REEF" image import "$WORK/docker.tar" --alias docker
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_fingerprint docker)" = "$digest" ]
+}
+
+@test "legacy docker save archive rejected" {
+	hex=$(printf x | sha256sum | cut -d' ' -f1)
+	"$MKTAR" "$WORK/legacy.tar" "d:$hex" "f:$hex/layer.tar:x" "f:$hex.json:{}" \
+		'f:manifest.json:[]' 'f:repositories:{}'
+
+	run "$REEF" image import "$WORK/legacy.tar" --alias legacy
+	[ "$status" -eq 1 ]
+	[[ "$output" == "reef: import '$WORK/legacy.tar': a 'docker save' archive from before Docker 25"* ]]
+	store_has_no_partial
+}

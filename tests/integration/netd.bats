@@ -284,3 +284,21 @@ teardown() {
 	[ "$output" = 403 ]
 	grep -q 'rejected: not root and not in the API group' "$ROOT/netd.log"
 }
+
+@test "create takes options before the name" {
+	run reef network create --subnet 10.95.0.0/24 lab21
+	[ "$status" -eq 0 ]
+	[[ "$output" == "created network 'lab21'"*"subnet 10.95.0.0/24"* ]]
+	run reef network create --subnet=10.95.1.0/24 --isolate lab22 --mtu 1400
+	[ "$status" -eq 0 ]
+	[ "$(db "SELECT isolate || ' ' || mtu FROM networks WHERE name = 'lab22';")" = "1 1400" ]
+	[ "$(db "SELECT subnet FROM pools WHERE network = 'lab22';")" = 10.95.1.0/24 ]
+	run reef network create -- lab23
+	[ "$status" -eq 0 ]
+	run reef network create --subnet 10.95.2.0/24
+	[ "$status" -eq 2 ]
+	[ "$output" = "reef: missing network name: reef network create NAME [OPTION...]" ]
+	run reef network create lab24 lab25
+	[ "$status" -eq 2 ]
+	[[ "$output" == "reef: unexpected argument 'lab25' after network name 'lab24'"* ]]
+}

@@ -179,3 +179,34 @@ api_rejects() {
 	run api POST /v1/networks '{"name":1}'
 	[ "$(echo "${lines[1]}" | jq -r .error.code)" = invalid ]
 }
+
+# Adds parent link 'uplink' to $HOST with the host addresses given, and
+# macvlan network 'lan2' on it.  The parent is one end of a veth pair because
+# the kernel may lack the dummy driver.
+uplink_network_add() {
+	ip -n "$HOST" link add uplink type veth peer name uplinkp
+	for addr in "$@"; do
+		ip -n "$HOST" addr add "$addr" dev uplink
+	done
+	ip -n "$HOST" link set uplink up
+	reef network create lan2 --type macvlan --parent uplink --subnet 192.0.2.0/24 >/dev/null
+	LINKS_BEFORE=$(host_links | sort | xargs)
+	STATE_BEFORE=$(state_snapshot)
+}
+
+@test "static host address is rejected" {
+	uplink_network_add 192.0.2.10/24
+	api_rejects 409 "address 192.0.2.10 is the host's own address on interface 'uplink'" \
+		POST /v1/endpoints \
+		"{\"container\":\"c2\",\"pid\":$PID2,\"network\":\"lan2\",\"address\":\"192.0.2.10\"}"
+}
+
+@test "dynamic address skips host addresses" {
+	uplink_network_add 192.0.2.2/24 192.0.2.3/24
+	run attach c2 "$PID2" lan2
+	[ "${lines[0]}" = 201 ]
+	[ "$(echo "${lines[1]}" | jq -r '.addresses[0]')" = 192.0.2.4/24 ]
+	[ "$(ns_addr "$NS2")" = 192.0.2.4 ]
+	# The skipped host addresses go back to the pool: a later attach checks them again.
+	[ "$(db "SELECT group_concat(address) FROM leases WHERE network = 'lan2';")" = 192.0.2.4 ]
+}
