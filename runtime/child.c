@@ -27,7 +27,7 @@ void launch_failure_send(int fd, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(failure.step, sizeof(failure.step), fmt, ap);
 	va_end(ap);
-	/* Best effort: if the monitor is gone there is nobody left to tell. */
+	/* Best effort: a monitor that is gone cannot report the failure anyway. */
 	if (send(fd, &failure, sizeof(failure), MSG_NOSIGNAL) < 0)
 		return;
 }

@@ -97,7 +97,7 @@ int container_state_write(const struct reef_paths *paths, const char *name,
 int container_state_read(const struct reef_paths *paths, const char *name,
 			 struct container_state *ret, struct reef_error *err);
 
-/* -ENOENT with a message that says how to list containers when NAME does not exist. */
+/* Returns -ENOENT, with a message on how to list containers, when NAME does not exist. */
 int container_check_exists(const struct reef_paths *paths, const char *name,
 			   struct reef_error *err);
 

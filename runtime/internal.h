@@ -42,10 +42,11 @@ int idmap_copy_shifted(const char *rootfs, const char *dir_copy, uid_t base,
 
 /*
  * Messages on the socket between the monitor and the container's init.  The
- * monitor sends the go-ahead twice: first with the lower layer (the init
- * mounts its rootfs while the monitor moves it into its cgroup and attaches
- * its networks), then with /etc/hosts and /etc/resolv.conf from the attach
- * replies (the init pivots, drops privileges and execs).
+ * monitor sends the go-ahead twice.  The first carries the lower layer, and
+ * the init mounts its rootfs while the monitor moves it into its cgroup and
+ * attaches its networks.  The second carries /etc/hosts and
+ * /etc/resolv.conf from the attach replies, and the init pivots, drops
+ * privileges and execs.
  */
 struct launch_go {
 	char hosts[2048];
@@ -59,7 +60,7 @@ struct launch_failure {
 	char step[512];
 };
 
-/* What the container's init needs from the monitor, fixed before the clone. */
+/* The container init's inputs from the monitor, fixed before the clone. */
 struct launch_plan {
 	const struct container_config *config;
 	char state_dir[PATH_MAX];

@@ -298,6 +298,10 @@ int container_delete(const struct reef_paths *paths, const char *name, bool forc
 		else
 			r = container_stop(paths, name, 0, err);
 	}
+	/* A monitor still cleaning up after its init finishes before the directory goes. */
+	if (r == 0 && !monitor_wait(paths, name, 15000))
+		r = error_set(err, ETIMEDOUT, "the monitor of '%s' did not finish its cleanup",
+			      name);
 	if (r == 0)
 		r = container_cleanup(paths, &config, err);
 	if (r == 0)
