@@ -309,6 +309,28 @@ int kernel_link_delete(const char *ifname, struct reef_error *err)
 	return r;
 }
 
+static bool alias_is_reef(const char *alias)
+{
+	return alias && strncmp(alias, REEF_ALIAS_PREFIX, strlen(REEF_ALIAS_PREFIX)) == 0;
+}
+
+/*
+ * Tells whether LINK is a veth without an alias on a reef bridge.  The kernel
+ * ignores IFLA_IFALIAS when it creates a link, so reef sets the alias in a
+ * second request, and a reef-netd killed in between leaves such a host end.
+ */
+static bool veth_is_unnamed_reef_port(struct nl_cache *links, struct rtnl_link *link)
+{
+	_cleanup_(rtnl_link_put_cleanup) struct rtnl_link *master = NULL;
+	const char *kind = rtnl_link_get_type(link);
+	int master_index = rtnl_link_get_master(link);
+
+	if (rtnl_link_get_ifalias(link) || !kind || strcmp(kind, "veth") != 0 || master_index <= 0)
+		return false;
+	master = rtnl_link_get(links, master_index);
+	return master && alias_is_reef(rtnl_link_get_ifalias(master));
+}
+
 int kernel_owned_links(int (*fn)(const char *ifname, const char *alias, void *data), void *data,
 		       struct reef_error *err)
 {
@@ -329,9 +351,12 @@ int kernel_owned_links(int (*fn)(const char *ifname, const char *alias, void *da
 		struct rtnl_link *link = (struct rtnl_link *)obj;
 		const char *alias = rtnl_link_get_ifalias(link);
 
-		if (!alias || strncmp(alias, REEF_ALIAS_PREFIX, strlen(REEF_ALIAS_PREFIX)) != 0)
-			continue;
-		r = fn(rtnl_link_get_name(link), alias, data);
+		if (alias_is_reef(alias))
+			r = fn(rtnl_link_get_name(link), alias, data);
+		else if (veth_is_unnamed_reef_port(links, link))
+			r = fn(rtnl_link_get_name(link), "", data);
+		else
+			r = 0;
 		if (r != 0)
 			return r;
 	}

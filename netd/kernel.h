@@ -79,7 +79,11 @@ bool kernel_link_exists(const char *ifname);
 /* Deletes IFNAME whatever its owner; a link already gone is not an error. */
 int kernel_link_delete(const char *ifname, struct reef_error *err);
 
-/* Calls FN for every link whose alias starts with REEF_ALIAS_PREFIX; stops at a non-zero return. */
+/*
+ * Calls FN for every link whose alias starts with REEF_ALIAS_PREFIX.  It also
+ * calls FN with alias "" for every veth without an alias that is a port of
+ * such a link.  Stops at the first non-zero return of FN and returns it.
+ */
 int kernel_owned_links(int (*fn)(const char *ifname, const char *alias, void *data), void *data,
 		       struct reef_error *err);
 

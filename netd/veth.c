@@ -8,6 +8,7 @@
 #include "netlink.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,7 +29,10 @@ static bool mac_is_set(const uint8_t mac[6])
 	return memcmp(mac, zero, 6) != 0;
 }
 
-/* Builds the RTM_NEWLINK link object: host end enslaved and up, peer in NETNS_FD. */
+/*
+ * Builds the RTM_NEWLINK link object: host end enslaved but down, so that
+ * IPv6 can be turned off before it comes up, and the peer in NETNS_FD.
+ */
 static struct rtnl_link *veth_link_new(const struct kernel_endpoint *ep, unsigned mtu,
 				       int bridge_index, int netns_fd)
 {
@@ -41,8 +45,17 @@ static struct rtnl_link *veth_link_new(const struct kernel_endpoint *ep, unsigne
 	peer = rtnl_link_veth_get_peer(host);
 	rtnl_link_set_name(host, ep->host_ifname);
 	rtnl_link_set_master(host, bridge_index);
-	rtnl_link_set_flags(host, IFF_UP);
 	rtnl_link_set_name(peer, ep->ifname);
+	/*
+	 * One queue each way, set at creation.  Without it the kernel (6.18)
+	 * allocates one per possible CPU and then cuts the real count to one on
+	 * the registered device, which waits for an RCU grace period under the
+	 * RTNL lock for each end.
+	 */
+	rtnl_link_set_num_tx_queues(host, 1);
+	rtnl_link_set_num_rx_queues(host, 1);
+	rtnl_link_set_num_tx_queues(peer, 1);
+	rtnl_link_set_num_rx_queues(peer, 1);
 	/* Not up yet: veth_open() fails with ENOTCONN while the host end is still being created. */
 	rtnl_link_set_ns_fd(peer, netns_fd);
 	if (mtu) {
@@ -91,6 +104,30 @@ static int veth_create(struct netlink *nl, const struct kernel_endpoint *ep, uns
 			 ep->host_ifname, (int)ep->pid, ep->ifname);
 }
 
+/*
+ * Turns IPv6 off on the host end, a bridge port that needs no address.  With
+ * IPv6 on, each host end gets a link-local address, its route and a
+ * multicast route, and sends router solicitations and MLD reports.  Every
+ * later link change then walks IPv6 routes whose number grows with the
+ * endpoints.  The kernel takes disable_ipv6 only through /proc/sys, since
+ * Linux 6.18 rejects IFLA_AF_SPEC in a create request.  It must be set while
+ * the link is down, before addrconf runs.
+ */
+static void veth_host_ipv6_disable(const struct kernel_endpoint *ep)
+{
+	_cleanup_(close_fd) int fd = -1;
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ep->host_ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* ENOENT: a kernel without IPv6, or booted with ipv6.disable=1. */
+	if (fd < 0 && errno == ENOENT)
+		return;
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		log_warning("disable IPv6 on '%s' of '%s' on '%s': %s, ignoring", ep->host_ifname,
+			    ep->container, ep->network, strerror(errno));
+}
+
 static void veth_rollback(struct netlink *nl, const struct kernel_endpoint *ep)
 {
 	struct reef_error err = { 0 };
@@ -130,10 +167,13 @@ int veth_endpoint_attach(const struct kernel_network *net, const struct kernel_e
 	if (r < 0)
 		goto out;
 
+	veth_host_ipv6_disable(ep);
+
 	/* The kernel ignores IFLA_IFALIAS and bridge port options when it creates a link. */
 	snprintf(alias, sizeof(alias), REEF_ALIAS_PREFIX "%s/%s", ep->container, ep->network);
 	change.alias = alias;
 	change.isolated = net->isolate;
+	change.up = true;
 	r = link_change(&nl, ep->host_ifname, &change, err);
 	if (r < 0)
 		goto delete_veth;

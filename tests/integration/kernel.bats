@@ -72,6 +72,9 @@ teardown() {
 	[[ "$output" == *"mtu 1400"* ]]
 	[[ "$output" == *"alias reef:c1/lab"* ]]
 	[[ "$output" == *"state UP"* ]]
+	[[ "$output" == *"numtxqueues 1 numrxqueues 1"* ]]
+	run ip -n "$c1" -d link show eth0
+	[[ "$output" == *"numtxqueues 1 numrxqueues 1"* ]]
 	run ip -n "$c1" link show eth0
 	[[ "$output" == *"link/ether 02:00:00:00:00:02"* ]]
 	[[ "$output" == *"mtu 1400"* ]]
@@ -86,6 +89,20 @@ teardown() {
 	[[ "$output" == "default via 10.50.0.1 dev eth0"* ]]
 	run ip -n "$c1" -6 route show default
 	[[ "$output" == "default via fd50::1 dev eth0"* ]]
+}
+
+@test "host end has IPv6 off and no IPv6 routes" {
+	local c1 p1
+	lab_create
+	read -r c1 p1 < <(container_start c1)
+	lab_attach c1 "$p1" 2
+
+	[ "$(in_ns "$HOST" cat /proc/sys/net/ipv6/conf/rfc1/disable_ipv6)" = 1 ]
+	[ -z "$(ip -n "$HOST" -6 addr show dev rfc1)" ]
+	[ -z "$(ip -n "$HOST" -6 route show table all dev rfc1)" ]
+	# The container end keeps its link-local address next to the assigned one.
+	ip -n "$c1" -6 addr show dev eth0 | grep -q "inet6 fe80::"
+	in_ns "$c1" ping -c1 -W2 fd50::1
 }
 
 @test "attach without gateways adds no default route" {

@@ -85,6 +85,17 @@ teardown() {
 	[ "$(echo "$output" | sort | tr '\n' ';')" = "rbt0 reef:lab;rfc1 reef:c1/lab;" ]
 }
 
+@test "owned links lists alias-less veths on reef bridges" {
+	lab_create
+	# A host end whose creator died before the alias request, and two foreign veths.
+	ip -n "$HOST" link add rfhalf master rbt0 type veth peer name rfhalfp
+	ip -n "$HOST" link add br9 type bridge
+	ip -n "$HOST" link add other1 master br9 type veth peer name other1p
+	run nk owned-links
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sort | tr '\n' ';')" = "rbt0 reef:lab;rfhalf ;" ]
+}
+
 @test "link exists and link delete" {
 	run nk link-exists up0
 	[ "$status" -eq 0 ]
