@@ -167,6 +167,7 @@ api_rejects() {
 @test "unknown paths and methods are rejected" {
 	api_rejects 404 "no such API path" GET /v2/networks
 	api_rejects 405 "use GET or POST" PUT /v1/networks
+	api_rejects 405 "use GET on /v1/status" POST /v1/status '{}'
 	api_rejects 400 "invalid query: 'force' is 'maybe'" DELETE "/v1/networks/lab?force=maybe"
 }
 
