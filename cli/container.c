@@ -24,7 +24,9 @@ static const char launch_usage[] =
 	"Starts container NAME from an image or a root filesystem directory, in new user, pid,\n"
 	"mount, network, uts, ipc and cgroup namespaces.  Without COMMAND it runs /sbin/init.\n\n"
 	"options:\n"
-	"  --network NET[,ip=ADDR][,mac=MAC]  attach to network NET (repeatable)\n"
+	"  --network NET[,ip=ADDR][,mac=MAC][,antispoof]\n"
+	"                       attach to network NET (repeatable); antispoof drops what the\n"
+	"                       container sends from other addresses or MACs\n"
 	"  -p, --publish [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp]\n"
 	"                       forward a host port to the container on its first network\n"
 	"                       (repeatable; not on internal networks)\n"
@@ -117,10 +119,12 @@ static int network_parse(const char *spec, struct container_config *config)
 			strcpy(net->address, field + 3);
 		else if (strncmp(field, "mac=", 4) == 0 && strlen(field + 4) < sizeof(net->mac))
 			strcpy(net->mac, field + 4);
+		else if (strcmp(field, "antispoof") == 0)
+			net->antispoof = true;
 		else
 			return cli_failf(2,
 					 "invalid --network '%s': unknown field '%s', give "
-					 "NET[,ip=ADDR][,mac=MAC]",
+					 "NET[,ip=ADDR][,mac=MAC][,antispoof]",
 					 spec, field);
 	}
 	for (size_t i = 0; i < config->n_networks; i++)

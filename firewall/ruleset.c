@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -654,10 +655,14 @@ static int spoof_rules_add(struct fw_batch *b, const char *chain, const struct f
 {
 	static const uint8_t ll_mask[16] = { 0xff, 0xc0 }, ll_net[16] = { 0xfe, 0x80 };
 	static const uint8_t unspecified[16];
+	uint16_t ether = ARPHRD_ETHER;
 	struct rule_builder rb;
 	int r;
 
 	rb = rule_begin(chain);
+	/* The link type check lets nft print the match as "ether saddr". */
+	expr_meta(&rb, NFT_META_IIFTYPE, NFT_REG_1);
+	expr_cmp(&rb, NFT_CMP_EQ, &ether, sizeof(ether));
 	expr_payload(&rb, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1);
 	expr_cmp(&rb, NFT_CMP_NEQ, ep->mac, 6);
 	expr_counter(&rb);

@@ -31,7 +31,7 @@ int store_forward_delete(struct store *store, const char *container,
 /* Lists forwards, filtered by CONTAINER and NETWORK when not NULL; free *RET with free(). */
 int store_forward_list(struct store *store, const char *container, const char *network,
 		       struct store_forward **ret, size_t *ret_n, struct reef_error *err);
-/* Finds a stored forward that overlaps SPEC; *RET_FOUND tells whether one does. */
+/* Finds a stored forward that overlaps SPEC; *RET_FOUND is set to whether one does. */
 int store_forward_conflict(struct store *store, const struct fw_forward_spec *spec,
 			   struct store_forward *ret, bool *ret_found, struct reef_error *err);
 

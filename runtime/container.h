@@ -28,6 +28,7 @@ struct container_network {
 	char network[REEF_NAME_MAX + 1];
 	char address[64]; /* requested static address, or "" */
 	char mac[18];	  /* requested MAC, or "" */
+	bool antispoof;	  /* reef-netd drops what the container sends from other addresses */
 };
 
 struct container_config {

@@ -141,9 +141,9 @@ static int dir_record_compare(const void *a, const void *b)
 }
 
 /*
- * Hashes the sorted records into the directory's fingerprint: every entry's
- * path, type, mode, owner, size, link target and content count, its mtime
- * and extended attributes do not.
+ * Hashes the sorted records into the directory's fingerprint.  Every
+ * entry's path, type, mode, owner, size, link target and content count,
+ * but not its mtime or extended attributes.
  */
 static void dir_records_fingerprint(struct dir_record *records, size_t n, char ret[65])
 {
@@ -371,7 +371,7 @@ static int import_oci_archive(struct import_job *job, const char *file,
 
 enum archive_kind {
 	ARCHIVE_ROOTFS,
-	ARCHIVE_OCI,	       /* an OCI layout, Docker 25 and later add manifest.json to it */
+	ARCHIVE_OCI, /* an OCI layout, with manifest.json when Docker 25 or later saved it */
 	ARCHIVE_DOCKER_LEGACY, /* 'docker save' before Docker 25: manifest.json, HEX/layer.tar */
 };
 
@@ -594,7 +594,7 @@ static void set_default(json_t *metadata, const char *key, const char *value)
 		json_object_set_new(metadata, key, json_string(value));
 }
 
-/* Fills the metadata that the rootfs itself tells: OS, release and architecture. */
+/* Fills the metadata that comes from the rootfs itself: OS, release and architecture. */
 static int import_describe(struct import_job *job, const char *source,
 			   const struct image_import_options *options, struct reef_error *err)
 {

@@ -174,6 +174,8 @@ static int networks_attach(struct monitor *m, pid_t pid, struct reef_error *err)
 			json_object_set_new(body, "address", json_string(net->address));
 		if (net->mac[0])
 			json_object_set_new(body, "mac", json_string(net->mac));
+		if (net->antispoof)
+			json_object_set_new(body, "antispoof", json_true());
 		/* Published ports are forwards to the first network's address. */
 		if (i == 0 && config->publish && config->publish[0]) {
 			json_t *forwards = json_array();

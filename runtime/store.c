@@ -189,6 +189,8 @@ static json_t *networks_to_json(const struct container_config *config)
 			json_object_set_new(obj, "address", json_string(n->address));
 		if (n->mac[0])
 			json_object_set_new(obj, "mac", json_string(n->mac));
+		if (n->antispoof)
+			json_object_set_new(obj, "antispoof", json_true());
 		json_array_append_new(array, obj);
 	}
 	return array;
@@ -258,6 +260,7 @@ static int networks_from_json(const json_t *array, struct container_config *conf
 			r = copy_string(n->mac, sizeof(n->mac), item, "mac", err);
 		if (r < 0)
 			return r;
+		n->antispoof = json_is_true(json_object_get(item, "antispoof"));
 	}
 	config->n_networks = json_array_size(array);
 	return 0;

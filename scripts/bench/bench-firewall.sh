@@ -22,10 +22,17 @@ fi
 
 ns_reef="rbench$$-reef"
 ns_nft="rbench$$-nft"
+ns_netd="rbench$$-netd"
+ns_box="rbench$$-box"
 tmp=$(mktemp -d)
 cleanup() {
+	[ -f "$tmp/root/netd.pid" ] && kill "$(cat "$tmp/root/netd.pid")" 2>/dev/null
+	[ -n "${box_pid:-}" ] && kill "$box_pid" 2>/dev/null
+	sleep 0.2
 	ip netns del "$ns_reef" 2>/dev/null || true
 	ip netns del "$ns_nft" 2>/dev/null || true
+	ip netns del "$ns_netd" 2>/dev/null || true
+	ip netns del "$ns_box" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -75,8 +82,81 @@ nft_bench() {
 	echo "remove $(printf '%s\n' "${del[@]}" | median)"
 }
 
-declare -A reef nft
+# reef-netd end to end: the request times the daemon logs for POST and DELETE
+# /v1/forwards (parse, conflict and listener checks, SQLite commit,
+# nftables batch), and the start-up time with N forwards in its database.
+NETD=$BUILD/reef-netd
+SOCK=$tmp/root/run/netd.sock
+
+netd_up() {
+	ip netns exec "$ns_netd" "$NETD" --root "$tmp/root" --foreground --log-level debug \
+		>>"$tmp/root/netd.log" 2>&1 &
+	echo $! >"$tmp/root/netd.pid"
+	for _ in $(seq 400); do
+		curl -sf --unix-socket "$SOCK" http://reef/v1/status >/dev/null && return 0
+		sleep 0.05
+	done
+	echo "bench-firewall: reef-netd did not start" >&2
+	return 1
+}
+
+netd_down() {
+	local pid
+	pid=$(cat "$tmp/root/netd.pid")
+	kill "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	rm -f "$tmp/root/netd.pid"
+}
+
+api() {
+	curl -sf --unix-socket "$SOCK" -X "$1" -H 'Content-Type: application/json' \
+		${3:+-d "$3"} "http://reef$2" >/dev/null
+}
+
+# Median of the times (ms) of the daemon's log lines for "METHOD PATH-PREFIX" after line FROM.
+logged_median() {
+	tail -n +"$3" "$tmp/root/netd.log" | grep -F "debug: $1 $2" |
+		sed -n 's/.* in \([0-9.]*\) ms$/\1/p' | median
+}
+
+netd_bench() {
+	local n=$1 from start_ms
+	netd_down
+	sqlite3 "$tmp/root/lib/netd.db" "DELETE FROM forwards;
+		WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < $n - 1)
+		INSERT INTO forwards SELECT 'box', 'bench', 6, '', 10000 + i, 10000 + i, 80 FROM k;"
+	from=$(($(wc -l <"$tmp/root/netd.log") + 1))
+	netd_up
+	start_ms=$(tail -n +"$from" "$tmp/root/netd.log" | sed -n 's/.*started .* in \([0-9.]*\) ms$/\1/p')
+	for ((r = 0; r < REPS; r++)); do
+		api POST /v1/forwards '{"container":"box","forward":"9000:80/tcp"}'
+		api DELETE "/v1/forwards/box?forward=9000:80%2Ftcp"
+	done
+	echo "$start_ms $(logged_median POST /v1/forwards "$from") $(logged_median DELETE /v1/forwards "$from")"
+}
+
+netd_setup_bench() {
+	ip netns add "$ns_netd"
+	ip netns add "$ns_box"
+	mkdir -p "$tmp/root"
+	netd_up
+	api POST /v1/networks '{"name":"bench","subnet":"10.89.0.0/16"}'
+	ip netns exec "$ns_box" sleep 3600 &
+	box_pid=$!
+	sleep 0.2
+	api POST /v1/endpoints "{\"container\":\"box\",\"pid\":$box_pid,\"network\":\"bench\"}"
+}
+
+declare -A reef nft netd
+have_netd=false
+if [ -x "$NETD" ] && command -v sqlite3 >/dev/null && netd_setup_bench; then
+	have_netd=true
+fi
 for n in $SIZES; do
+	if $have_netd; then
+		read -r start add del < <(netd_bench "$n")
+		netd[$n,start]=$start netd[$n,add]=$add netd[$n,remove]=$del
+	fi
 	read -r install add del < <(ip netns exec "$ns_reef" "$FW_TOOL" bench "$n" "$REPS")
 	reef[$n,install]=$install reef[$n,add]=$add reef[$n,remove]=$del
 	while read -r key value; do
@@ -105,6 +185,20 @@ for n in $SIZES; do
 		"${reef[$n,remove]}" "${nft[$n,add]}" "${nft[$n,remove]}" \
 		"$(ratio "${nft[$n,add]}" "${reef[$n,add]}")" "${reef[$n,install]}" "${nft[$n,install]}"
 done
+if $have_netd; then
+	echo
+	echo "Through reef-netd: request time that the daemon logs for POST and DELETE"
+	echo "/v1/forwards (parsing, conflict and listener checks, the SQLite commit and the"
+	echo "nftables batch), median of $REPS, milliseconds; start: reef-netd's start-up time"
+	echo "with that many forwards in its database, rebuild included."
+	echo
+	echo "| existing forwards | API add ms | API remove ms | reef-netd start ms |"
+	echo "|---:|---:|---:|---:|"
+	for n in $SIZES; do
+		printf '| %s | %s | %s | %s |\n' "$n" "${netd[$n,add]}" "${netd[$n,remove]}" \
+			"${netd[$n,start]}"
+	done
+fi
 first=${SIZES%% *}
 last=${SIZES##* }
 echo

@@ -603,6 +603,78 @@ static void test_endpoint_antispoof_chain(void **state)
 	fw_batch_free(b);
 }
 
+static void test_spec_parse_forms(void **state)
+{
+	static const struct {
+		const char *text, *formatted;
+		int proto;
+		uint16_t port, end, cport;
+	} cases[] = {
+		{ "8080:80", "8080:80/tcp", IPPROTO_TCP, 8080, 8080, 80 },
+		{ "53:5353/udp", "53:5353/udp", IPPROTO_UDP, 53, 53, 5353 },
+		{ "9000-9009:9000/tcp", "9000-9009:9000/tcp", IPPROTO_TCP, 9000, 9009, 9000 },
+		{ "127.0.0.1:8080:80", "127.0.0.1:8080:80/tcp", IPPROTO_TCP, 8080, 8080, 80 },
+		{ "[fd00::1]:443:8443/tcp", "[fd00::1]:443:8443/tcp", IPPROTO_TCP, 443, 443, 8443 },
+	};
+	char text[96];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fw_forward_spec spec;
+
+		assert_int_equal(fw_forward_spec_parse(cases[i].text, &spec, NULL), 0);
+		assert_int_equal(spec.proto, cases[i].proto);
+		assert_int_equal(spec.host_port, cases[i].port);
+		assert_int_equal(spec.host_port_end, cases[i].end);
+		assert_int_equal(spec.container_port, cases[i].cport);
+		fw_forward_spec_format(&spec, text, sizeof(text));
+		assert_string_equal(text, cases[i].formatted);
+	}
+}
+
+static void test_spec_parse_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"8080",
+		"8080:",
+		":80",
+		"0:80",
+		"8080:0",
+		"70000:80",
+		"8080:80/icmp",
+		"9010-9000:80",
+		"fd00::1:80:80",
+		"a.b.c.d:1:2",
+		"8080:65535-1",
+		"1-2:65535",
+		"8080:80:90:1",
+	};
+	struct reef_error err = { 0 };
+	struct fw_forward_spec spec;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err.message[0] = '\0';
+		assert_int_equal(fw_forward_spec_parse(bad[i], &spec, &err), -EINVAL);
+		assert_non_null(strstr(err.message, "invalid port forward"));
+	}
+}
+
+static void test_spec_overlaps(void **state)
+{
+	struct fw_forward_spec any, one, other_addr, udp, apart;
+
+	assert_int_equal(fw_forward_spec_parse("8000-8010:80", &any, NULL), 0);
+	assert_int_equal(fw_forward_spec_parse("10.0.0.1:8005:80", &one, NULL), 0);
+	assert_int_equal(fw_forward_spec_parse("10.0.0.2:8005:80", &other_addr, NULL), 0);
+	assert_int_equal(fw_forward_spec_parse("8005:80/udp", &udp, NULL), 0);
+	assert_int_equal(fw_forward_spec_parse("8011:80", &apart, NULL), 0);
+	assert_true(fw_forward_spec_overlaps(&any, &one));
+	assert_true(fw_forward_spec_overlaps(&other_addr, &any));
+	assert_false(fw_forward_spec_overlaps(&one, &other_addr));
+	assert_false(fw_forward_spec_overlaps(&any, &udp));
+	assert_false(fw_forward_spec_overlaps(&any, &apart));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +693,9 @@ int main(void)
 		cmocka_unit_test(test_rebuild_whole_table),
 		cmocka_unit_test(test_describe_by_sequence),
 		cmocka_unit_test(test_endpoint_antispoof_chain),
+		cmocka_unit_test(test_spec_parse_forms),
+		cmocka_unit_test(test_spec_parse_rejects),
+		cmocka_unit_test(test_spec_overlaps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
