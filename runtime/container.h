@@ -137,8 +137,11 @@ int container_exec(const struct reef_paths *paths, const char *name,
 		   const struct container_exec_options *options, int *ret_status,
 		   struct reef_error *err);
 
-/* Writes the container's log to FD; with FOLLOW keeps writing until the container stops. */
-int container_logs(const struct reef_paths *paths, const char *name, bool follow, int fd,
+/*
+ * Writes the container's log to FD, only its last TAIL lines when TAIL >= 0;
+ * with FOLLOW keeps writing until the container stops.
+ */
+int container_logs(const struct reef_paths *paths, const char *name, bool follow, long tail, int fd,
 		   struct reef_error *err);
 
 /* Fills RET with the names of every container, sorted; free with container_names_free. */
