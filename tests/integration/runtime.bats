@@ -162,8 +162,10 @@ assert_no_trace() {
 	[ "$output" = hi ]
 	run bash -c "echo piped | nsenter --net=/run/netns/$NS $REEF exec c1 -- cat"
 	[ "$output" = piped ]
-	run reef exec -t c1 -- sh -c '[ -t 0 ] && [ -t 1 ] && echo terminal'
-	[[ "$output" == terminal* ]]
+	if command -v script >/dev/null; then
+		run script -qec "nsenter --net=/run/netns/$NS $REEF exec -t c1 -- sh -c '[ -t 0 ] && [ -t 1 ] && echo terminal'" /dev/null
+		[[ "$output" == terminal* ]]
+	fi
 	wait_until bash -c "nsenter --net=/run/netns/$NS $REEF logs c1 | grep -q to-stderr"
 	run reef logs c1
 	[[ "$output" == *to-stdout* ]]
