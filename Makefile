@@ -7,7 +7,7 @@ PREFIX     ?= /usr/local
 BUILD      ?= build
 CC         ?= cc
 PKGS       := libnl-3.0 libnl-route-3.0 libmnl libnftnl libseccomp libcap sqlite3 jansson \
-              libmicrohttpd libcurl libarchive
+              libmicrohttpd libarchive
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

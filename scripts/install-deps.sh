@@ -5,7 +5,7 @@ set -eu
 
 packages="build-essential pkg-config clang clang-format libclang-rt-14-dev
 libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libseccomp-dev libcap-dev
-libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl
+libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev curl
 libarchive-dev libcmocka-dev bats iproute2 nftables iputils-ping busybox-static
 netcat-openbsd conntrack procps util-linux kmod libcap2-bin xz-utils zstd jq"
 

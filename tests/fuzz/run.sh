@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-10}
 out=build-fuzz
 mkdir -p "$out"
-libs=$(pkg-config --cflags --libs jansson libcurl libarchive 2>/dev/null || true)
+libs=$(pkg-config --cflags --libs jansson libarchive 2>/dev/null || true)
 status=0
 for target in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$target" .c)
