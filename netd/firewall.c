@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +373,36 @@ int netd_fw_endpoint_detach(struct netd *netd, const struct store_endpoint *ep,
 /* Returns whether a local socket listens on a port of SPEC (TCP) or is bound to one (UDP). */
 static bool host_port_busy(const struct fw_forward_spec *spec, char *who, size_t size);
 
+/*
+ * Returns whether ADDR is an address of an interface in this network
+ * namespace.  Binding a socket to it is the kernel's own answer, the same
+ * one a process that listens on the address would get.
+ */
+static bool host_addr_is_local(const struct ip_addr *addr)
+{
+	_cleanup_(close_fd) int fd = -1;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+
+	if (addr->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr->bytes, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, addr->bytes, 16);
+		len = sizeof(*sin6);
+	}
+	fd = socket(addr->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true; /* cannot tell: leave the decision to the forward itself */
+	return bind(fd, (struct sockaddr *)&ss, len) == 0 || errno != EADDRNOTAVAIL;
+}
+
 int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bool force,
 		       struct reef_error *err)
 {
@@ -380,6 +412,16 @@ int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bo
 	int r;
 
 	fw_forward_spec_format(spec, text, sizeof(text));
+	if (spec->has_host_addr && !host_addr_is_local(&spec->host_addr)) {
+		char addr[IP_ADDR_STRLEN];
+
+		ip_addr_format(&spec->host_addr, addr);
+		return error_set(err, EADDRNOTAVAIL,
+				 "forward %s: %s is not an address of this host: use one of the "
+				 "host's own addresses, or leave the address out to forward from "
+				 "all of them",
+				 text, addr);
+	}
 	r = store_forward_conflict(netd->store, spec, &owner, &found, err);
 	if (r < 0)
 		return r;
@@ -484,10 +526,12 @@ static int endpoint_find(struct netd *netd, const char *container, const char *n
 				 "port list'",
 				 container, network);
 	if (n == 0)
-		return error_set(err, ENOENT,
-				 "container '%s' is not attached to any network: launch it with "
-				 "--network first",
-				 container);
+		return error_set(
+			err, ENOENT,
+			"container '%s' not found: no container of that name has a network "
+			"endpoint; check the name, and launch the container with --network "
+			"to forward ports to it",
+			container);
 	if (n > 1)
 		return error_set(err, EINVAL,
 				 "container '%s' is attached to %zu networks: name the network of "

@@ -175,6 +175,35 @@ map_elements() {
 	[[ "$output" == *"invalid port forward '8080:99999'"* ]]
 }
 
+@test "reef port add explains what is wrong with a forward" {
+	container web "$WEB" "$web_pid" lab
+	# An address that is no address of reef-netd's namespace.
+	run reef port add web 192.0.2.77:9300:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"192.0.2.77 is not an address of this host"* ]]
+	[ "$(db_count forwards)" -eq 0 ]
+	run reef port add web "$FW_HOST_IP:9300:80"
+	[ "$status" -eq 0 ]
+
+	run reef port add nosuch 9400:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container 'nosuch' not found"* ]]
+
+	run reef port add web 9100-9200:80-90
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the container side takes one port, not a range"* ]]
+	run reef port add web 9100:http
+	[[ "$output" == *"container port 'http' is not a number from 1 to 65535"* ]]
+	run reef port add web 0:80
+	[[ "$output" == *"host port '0' is not a number from 1 to 65535"* ]]
+
+	# A host range maps port for port from the container port on.
+	run reef port add web 9000-9001:80
+	[ "$status" -eq 0 ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:9001/"
+	[ "$output" = web-81 ]
+}
+
 @test "daemon anti-spoofing on attach" {
 	container web "$WEB" "$web_pid" lab
 	container peer "$PEER" "$peer_pid" lab ',"antispoof":true'
