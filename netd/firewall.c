@@ -187,7 +187,10 @@ int netd_fw_rebuild(struct netd *netd, struct reef_error *err)
 	if (!b)
 		return error_set(err, ENOMEM, "rebuild table inet %s", FW_TABLE);
 	r = snapshot_take(netd, &snap, err);
-	if (r == 0)
+	/* Without a network reef needs no table, and leaves none behind. */
+	if (r == 0 && snap.state.n_networks == 0)
+		r = fw_batch_table_delete(b, err);
+	else if (r == 0)
 		r = fw_batch_rebuild(b, &snap.state, err);
 	if (r == 0)
 		r = fw_commit(netd->fw, b, err);
@@ -281,6 +284,16 @@ static int commit_or_rebuild(struct netd *netd, struct fw_batch *b, struct reef_
 	return r;
 }
 
+/* Whether a network other than NAME needs reef's table; without one the table does not exist. */
+static bool fw_other_network_exists(const struct netd *netd, const char *name)
+{
+	for (const struct netd_network *net = netd->networks; net; net = net->next) {
+		if (network_has_firewall(&net->rec) && strcmp(net->rec.name, name) != 0)
+			return true;
+	}
+	return false;
+}
+
 int netd_fw_network_add(struct netd *netd, const struct store_network *rec, struct reef_error *err)
 {
 	_cleanup_batch_ struct fw_batch *b = NULL;
@@ -293,7 +306,14 @@ int netd_fw_network_add(struct netd *netd, const struct store_network *rec, stru
 	if (!b)
 		return error_set(err, ENOMEM, "firewall of network '%s'", rec->name);
 	fw_network_fill(rec, &fn);
-	r = fw_batch_network_add(b, &fn, err);
+	if (fw_other_network_exists(netd, rec->name)) {
+		r = fw_batch_network_add(b, &fn, err);
+	} else {
+		/* The first network: the table was deleted with the last one, build it again. */
+		struct fw_state state = { .networks = &fn, .n_networks = 1 };
+
+		r = fw_batch_rebuild(b, &state, err);
+	}
 	if (r == 0)
 		r = commit_or_rebuild(netd, b, err);
 	if (r < 0)
@@ -348,6 +368,9 @@ int netd_fw_network_remove(struct netd *netd, const struct netd_network *net,
 	fw_network_fill(&net->rec, &fn);
 	if (r == 0)
 		r = fw_batch_network_remove(b, &fn, err);
+	/* The last network takes the table with it; the elements go first so their flushes run. */
+	if (r == 0 && !fw_other_network_exists(netd, net->rec.name))
+		r = fw_batch_table_delete(b, err);
 	if (r == 0)
 		r = commit_or_rebuild(netd, b, err);
 	return r < 0 ? error_prefix(err, "firewall") : 0;

@@ -118,6 +118,41 @@ map_elements() {
 	[ "$output" = web ]
 }
 
+# Whether $HOST has reef's table.
+reef_table_exists() {
+	ip netns exec "$HOST" nft list tables | grep -qx "table inet reef"
+}
+
+@test "deleting the last network deletes table inet reef" {
+	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp"]'
+	reef network delete other >/dev/null
+	reef_table_exists
+	reef network delete lab --force >/dev/null
+	! reef_table_exists
+	# The monitor must not bring back a table reef deleted itself.
+	sleep 0.5
+	! reef_table_exists
+	! grep -q "restored it" "$ROOT/netd.log"
+	# A restart without networks builds none either.
+	netd_stop "$ROOT"
+	netd_start "$HOST" "$ROOT"
+	! reef_table_exists
+
+	# The first network builds it again, and it still recovers from a flush.
+	reef network create lab --subnet 10.91.0.0/24 >/dev/null
+	reef_table_exists
+	container peer "$PEER" "$peer_pid" lab ',"forwards":["8081:80/tcp"]'
+	run fw_get "$LAN" "http://$FW_HOST_IP:8081/"
+	[ "$output" = peer ]
+	ip netns exec "$HOST" nft flush ruleset
+	for _ in $(seq 10); do
+		reef_table_exists && break
+		sleep 0.1
+	done
+	run fw_get "$LAN" "http://$FW_HOST_IP:8081/"
+	[ "$output" = peer ]
+}
+
 @test "daemon restart keeps every forward" {
 	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp","5353:53/udp"]'
 	container peer "$PEER" "$peer_pid" lab
