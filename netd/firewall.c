@@ -40,6 +40,8 @@ static void fw_network_fill(const struct store_network *rec, struct fw_network *
 		.bridge = rec->ifname,
 		.subnet4 = rec->pool4.present ? &rec->pool4.subnet : NULL,
 		.subnet6 = rec->pool6.present ? &rec->pool6.subnet : NULL,
+		.gateway4 = rec->pool4.present ? &rec->pool4.gateway : NULL,
+		.gateway6 = rec->pool6.present ? &rec->pool6.gateway : NULL,
 		.internal = rec->internal,
 		.isolate = rec->isolate,
 	};

@@ -104,6 +104,36 @@ map_elements() {
 	[ "$status" -ne 0 ]
 }
 
+@test "internal networks reach only their own gateway on the host" {
+	reef network create closed --subnet 10.91.2.0/24 --ipv6 fd00:91:2::/64 --internal >/dev/null
+	read -r CLOSED closed_pid < <(standin_start closed)
+	container closed "$CLOSED" "$closed_pid" closed
+	container web "$WEB" "$web_pid" lab
+	# A host service on every address of the host.
+	fw_httpd "$HOST" 8099 host
+
+	# The network's own gateway works: ICMP, services, and IPv6 neighbour discovery.
+	ns_ping "$CLOSED" 10.91.2.1
+	run fw_get "$CLOSED" "http://10.91.2.1:8099/"
+	[ "$output" = host ]
+	ip netns exec "$CLOSED" ping -6 -c 1 -W 2 fd00:91:2::1 >/dev/null
+
+	# The host's other addresses are closed, even through a route the container adds.
+	ip -n "$CLOSED" route add "$FW_HOST_IP/32" via 10.91.2.1
+	ip -n "$CLOSED" route add 10.91.0.1/32 via 10.91.2.1
+	run fw_get "$CLOSED" "http://$FW_HOST_IP:8099/"
+	[ "$status" -ne 0 ]
+	run fw_get "$CLOSED" "http://10.91.0.1:8099/"
+	[ "$status" -ne 0 ]
+	! ns_ping "$CLOSED" "$FW_HOST_IP"
+
+	# Other networks still reach the host, and the host still reaches the container.
+	run fw_get "$WEB" "http://10.91.0.1:8099/"
+	[ "$output" = host ]
+	run fw_get "$HOST" "http://10.91.2.2/"
+	[ "$output" = closed ]
+}
+
 @test "daemon restores a flushed ruleset within a second" {
 	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp"]'
 	before=$(fw_elements)
