@@ -292,7 +292,7 @@ reef_table_exists() {
 	    INSERT INTO forwards SELECT 'web', 'lab', 6, '', 20000 + i, 20000 + i, 80 FROM n;"
 	netd_start "$HOST" "$ROOT"
 	run fw_json
-	[ "$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')" -eq 20 ]
+	[ "$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')" -eq 26 ]
 	[ "$(echo "$output" | jq '[.nftables[] | select(.map.name == "fwd4_any") | .map.elem[]] | length')" -eq 10000 ]
 	reef port add web 8080:80
 	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
