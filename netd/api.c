@@ -352,8 +352,11 @@ static void route(struct api *api, struct MHD_Connection *conn, const char *meth
 	char seg[2][128];
 	int n;
 
-	if (strcmp(url, "/v1/status") == 0 && method_is(method, "GET")) {
-		handle_status(api, reply);
+	if (strcmp(url, "/v1/status") == 0) {
+		if (method_is(method, "GET"))
+			handle_status(api, reply);
+		else
+			reply_errorf(reply, 405, "invalid", "use GET on /v1/status");
 	} else if ((n = path_split(url, "/v1/networks", seg)) == 0) {
 		if (method_is(method, "GET"))
 			handle_network_list(api, reply);

@@ -10,27 +10,35 @@
 
 #define WHERE "request"
 
+/*
+ * Messages about a value name the field the way a CLI user reads it too:
+ * "invalid gateway '1.2.3': ...", where 'gateway' is both the JSON field and
+ * the word behind --gateway.  Only mistakes that the CLI cannot make, such as
+ * a wrong JSON type or an unknown field, keep the "invalid request: field"
+ * form of the JSON readers.
+ */
 int ifname_validate(const char *field, const char *name, struct reef_error *err)
 {
+	const char *what = strcmp(field, "parent") == 0 ? "parent interface" : field;
 	size_t len = strlen(name);
 
 	if (len == 0)
-		return error_set(err, EINVAL, "invalid %s: field '%s' is empty", WHERE, field);
+		return error_set(err, EINVAL, "invalid %s '': give an interface name", what);
 	if (len >= STORE_IFNAMSIZ)
 		return error_set(err, EINVAL,
-				 "invalid %s: field '%s' is '%s', %zu characters: interface names "
-				 "have at most %d",
-				 WHERE, field, name, len, STORE_IFNAMSIZ - 1);
+				 "invalid %s '%s': %zu characters, interface names have at most %d",
+				 what, name, len, STORE_IFNAMSIZ - 1);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return error_set(err, EINVAL, "invalid %s: field '%s' cannot be '%s'", WHERE, field,
+		return error_set(err, EINVAL, "invalid %s '%s': give an interface name", what,
 				 name);
 	for (size_t i = 0; i < len; i++)
 		if (name[i] == '/' || name[i] == ':' || isspace((unsigned char)name[i]) ||
 		    !isprint((unsigned char)name[i]))
-			return error_set(err, EINVAL,
-					 "invalid %s: field '%s' is '%s': interface names cannot "
-					 "contain '/', ':', white space or control characters",
-					 WHERE, field, name);
+			return error_set(
+				err, EINVAL,
+				"invalid %s '%s': interface names cannot contain '/', ':', "
+				"white space or control characters",
+				what, name);
 	return 0;
 }
 
@@ -43,12 +51,10 @@ static int read_addr(const json_t *body, const char *key, bool *present, struct 
 
 	if (r < 0 || !text)
 		return r;
-	if (ip_addr_parse(text, ret, err) < 0)
-		return error_prefix(err, "invalid %s: field '%s'", WHERE, key);
-	if (ret->family != family)
-		return error_set(err, EINVAL,
-				 "invalid %s: field '%s' is '%s', expected an %s address", WHERE,
-				 key, text, family == AF_INET ? "IPv4" : "IPv6");
+	if (ip_addr_parse(text, ret, NULL) < 0 || ret->family != family)
+		return error_set(err, EINVAL, "invalid %s '%s': expected an %s address such as %s",
+				 key, text, family == AF_INET ? "IPv4" : "IPv6",
+				 family == AF_INET ? "10.0.0.2" : "fd00::2");
 	*present = true;
 	return 0;
 }
@@ -68,12 +74,15 @@ static int read_subnet(const json_t *body, const char *key, int family, bool *pr
 		return 0;
 	}
 	*is_auto = false;
+	/* The parser's message already reads "invalid subnet '...': why". */
 	if (ip_prefix_parse(text, false, ret, err) < 0)
-		return error_prefix(err, "invalid %s: field '%s'", WHERE, key);
+		return -EINVAL;
 	if (ret->addr.family != family)
 		return error_set(err, EINVAL,
-				 "invalid %s: field '%s' is '%s', expected an %s subnet or 'auto'",
-				 WHERE, key, text, family == AF_INET ? "IPv4" : "IPv6");
+				 "invalid %s '%s': expected an %s subnet such as %s, or 'auto'",
+				 family == AF_INET ? "subnet" : "ipv6 subnet", text,
+				 family == AF_INET ? "IPv4" : "IPv6",
+				 family == AF_INET ? "10.90.0.0/24" : "fd00:90::/64");
 	return 0;
 }
 
@@ -85,8 +94,9 @@ static int read_name(const json_t *body, const char *key, const char *kind, char
 
 	if (r < 0)
 		return r;
+	/* name_validate's message already reads "invalid network name '...': why". */
 	if (name_validate(kind, text, err) < 0)
-		return error_prefix(err, "invalid %s: field '%s'", WHERE, key);
+		return -EINVAL;
 	snprintf(out, size, "%s", text);
 	return 0;
 }
@@ -94,32 +104,44 @@ static int read_name(const json_t *body, const char *key, const char *kind, char
 static int network_request_check(const struct network_request *req, struct reef_error *err)
 {
 	bool macvlan = strcmp(req->kind, "macvlan") == 0;
+	char text[IP_ADDR_STRLEN];
 
 	if (macvlan && req->parent[0] == '\0')
 		return error_set(err, EINVAL,
-				 "invalid %s: field 'parent' is missing: a macvlan network needs "
-				 "the host interface it sits on",
-				 WHERE);
+				 "missing parent interface: a macvlan network needs the host "
+				 "interface it sits on");
 	if (!macvlan && req->parent[0] != '\0')
 		return error_set(err, EINVAL,
-				 "invalid %s: field 'parent' is only for macvlan networks", WHERE);
+				 "invalid parent interface '%s': a parent is only for macvlan "
+				 "networks",
+				 req->parent);
 	if (macvlan && (req->internal || req->isolate))
 		return error_set(err, EINVAL,
-				 "invalid %s: fields 'internal' and 'isolate' are only for bridge "
-				 "networks",
-				 WHERE);
-	if (macvlan && (req->subnet_auto || (req->ipv6 && req->ipv6_auto)))
+				 "invalid flag '%s' for a macvlan network: internal and isolate "
+				 "are only for bridge networks",
+				 req->internal ? "internal" : "isolate");
+	if (macvlan && req->subnet_auto)
 		return error_set(err, EINVAL,
-				 "invalid %s: a macvlan network needs an explicit 'subnet' (and "
-				 "'ipv6'): the subnet of the parent's LAN, not 'auto'",
-				 WHERE);
-	if (req->has_gateway && req->subnet_auto)
+				 "missing subnet: a macvlan network needs the subnet of the "
+				 "parent's LAN, not 'auto'");
+	if (macvlan && req->ipv6 && req->ipv6_auto)
 		return error_set(err, EINVAL,
-				 "invalid %s: field 'gateway' needs an explicit 'subnet'", WHERE);
-	if (req->has_gateway6 && (!req->ipv6 || req->ipv6_auto))
+				 "invalid ipv6 subnet 'auto': a macvlan network needs the IPv6 "
+				 "subnet of the parent's LAN");
+	if (req->has_gateway && req->subnet_auto) {
+		ip_addr_format(&req->gateway, text);
 		return error_set(err, EINVAL,
-				 "invalid %s: field 'gateway6' needs an explicit 'ipv6' subnet",
-				 WHERE);
+				 "invalid gateway '%s': a gateway needs an explicit subnet, not "
+				 "'auto'",
+				 text);
+	}
+	if (req->has_gateway6 && (!req->ipv6 || req->ipv6_auto)) {
+		ip_addr_format(&req->gateway6, text);
+		return error_set(err, EINVAL,
+				 "invalid gateway6 '%s': a gateway6 needs an explicit ipv6 subnet, "
+				 "not 'auto'",
+				 text);
+	}
 	return 0;
 }
 
@@ -141,8 +163,7 @@ int network_request_parse(const json_t *body, struct network_request *ret, struc
 		r = json_read_string(body, "type", false, &kind, WHERE, err);
 	if (r == 0 && strcmp(kind, "bridge") != 0 && strcmp(kind, "macvlan") != 0)
 		r = error_set(err, EINVAL,
-			      "invalid %s: field 'type' is '%s', expected 'bridge' or 'macvlan'",
-			      WHERE, kind);
+			      "invalid network type '%s': expected 'bridge' or 'macvlan'", kind);
 	if (r == 0)
 		r = read_subnet(body, "subnet", AF_INET, &subnet_given, &req.subnet_auto,
 				&req.subnet, err);
@@ -158,8 +179,11 @@ int network_request_parse(const json_t *body, struct network_request *ret, struc
 	if (r == 0)
 		r = json_read_bool(body, "isolate", false, &req.isolate, WHERE, err);
 	if (r == 0)
-		r = json_read_int(body, "mtu", false, REQUEST_MTU_MIN, REQUEST_MTU_MAX, &mtu, WHERE,
-				  err);
+		r = json_read_int(body, "mtu", false, INT32_MIN, INT32_MAX, &mtu, WHERE, err);
+	if (r == 0 && json_object_get(body, "mtu") && !json_is_null(json_object_get(body, "mtu")) &&
+	    (mtu < REQUEST_MTU_MIN || mtu > REQUEST_MTU_MAX))
+		r = error_set(err, ERANGE, "invalid mtu %lld: expected %d to %d bytes", mtu,
+			      REQUEST_MTU_MIN, REQUEST_MTU_MAX);
 	if (r == 0)
 		r = json_read_string(body, "parent", false, &parent, WHERE, err);
 	if (r == 0 && parent)
@@ -237,13 +261,12 @@ int attach_request_parse(const json_t *body, struct attach_request *ret, struct 
 		r = json_read_string(body, "mac", false, &mac, WHERE, err);
 	if (r == 0 && mac) {
 		r = mac_parse(mac, req.mac, err);
-		if (r < 0)
-			r = error_prefix(err, "invalid %s: field 'mac'", WHERE);
-		else if (req.mac[0] & 1)
+		/* mac_parse's message already reads "invalid MAC address '...': why". */
+		if (r == 0 && (req.mac[0] & 1))
 			r = error_set(err, EINVAL,
-				      "invalid %s: field 'mac' is '%s', a multicast address: give "
-				      "a unicast MAC (first byte even)",
-				      WHERE, mac);
+				      "invalid MAC address '%s': a multicast address, give a "
+				      "unicast MAC (first byte even)",
+				      mac);
 		req.has_mac = true;
 	}
 	if (r == 0 && json_object_get(body, "default_route") &&

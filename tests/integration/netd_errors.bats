@@ -97,7 +97,7 @@ api_rejects() {
 
 @test "bad mtu is rejected" {
 	cli_rejects "invalid --mtu 'big'" network create bad --mtu big
-	api_rejects 400 "field 'mtu' is 100, expected 576 to 65535" POST /v1/networks \
+	api_rejects 400 "invalid mtu 100: expected 576 to 65535 bytes" POST /v1/networks \
 		'{"name":"bad","mtu":100}'
 }
 
@@ -167,6 +167,7 @@ api_rejects() {
 @test "unknown paths and methods are rejected" {
 	api_rejects 404 "no such API path" GET /v2/networks
 	api_rejects 405 "use GET or POST" PUT /v1/networks
+	api_rejects 405 "use GET on /v1/status" POST /v1/status '{}'
 	api_rejects 400 "invalid query: 'force' is 'maybe'" DELETE "/v1/networks/lab?force=maybe"
 }
 
@@ -209,4 +210,42 @@ uplink_network_add() {
 	[ "$(ns_addr "$NS2")" = 192.0.2.4 ]
 	# The skipped host addresses go back to the pool: a later attach checks them again.
 	[ "$(db "SELECT group_concat(address) FROM leases WHERE network = 'lan2';")" = 192.0.2.4 ]
+}
+
+@test "create errors read naturally in CLI and API" {
+	# CLI arguments | the message, the same for the CLI and the API
+	while IFS='|' read -r args body want; do
+		# shellcheck disable=SC2086
+		run reef network create $args bad
+		echo "# $output" >&3
+		[ "$status" -ne 0 ]
+		[ "$output" = "reef: $want" ]
+		run api POST /v1/networks "{\"name\":\"bad\",$body}"
+		[ "${lines[0]}" = 400 ]
+		[ "$(echo "${lines[1]}" | jq -r .error.message)" = "$want" ]
+		no_trace
+	done <<-'CASES'
+	--subnet 10.95.0.0/33|"subnet":"10.95.0.0/33"|invalid subnet '10.95.0.0/33': prefix length must be 0 to 32
+	--subnet fd00::/64|"subnet":"fd00::/64"|invalid subnet 'fd00::/64': expected an IPv4 subnet such as 10.90.0.0/24, or 'auto'
+	--ipv6 10.0.0.0/24|"ipv6":"10.0.0.0/24"|invalid ipv6 subnet '10.0.0.0/24': expected an IPv6 subnet such as fd00:90::/64, or 'auto'
+	--subnet 10.97.0.0/24 --gateway 1.2.3|"subnet":"10.97.0.0/24","gateway":"1.2.3"|invalid gateway '1.2.3': expected an IPv4 address such as 10.0.0.2
+	--gateway 10.97.0.1|"gateway":"10.97.0.1"|invalid gateway '10.97.0.1': a gateway needs an explicit subnet, not 'auto'
+	--gateway6 fd00::1|"gateway6":"fd00::1"|invalid gateway6 'fd00::1': a gateway6 needs an explicit ipv6 subnet, not 'auto'
+	--type vxlan|"type":"vxlan"|invalid network type 'vxlan': expected 'bridge' or 'macvlan'
+	--type macvlan|"type":"macvlan"|missing parent interface: a macvlan network needs the host interface it sits on
+	--parent eth0|"parent":"eth0"|invalid parent interface 'eth0': a parent is only for macvlan networks
+	--type macvlan --parent a/b|"type":"macvlan","parent":"a/b"|invalid parent interface 'a/b': interface names cannot contain '/', ':', white space or control characters
+	--type macvlan --parent up0|"type":"macvlan","parent":"up0"|missing subnet: a macvlan network needs the subnet of the parent's LAN, not 'auto'
+	--mtu 100|"mtu":100|invalid mtu 100: expected 576 to 65535 bytes
+	CASES
+}
+
+@test "attach errors name the network once" {
+	run api POST /v1/endpoints "{\"container\":\"c2\",\"pid\":$PID2,\"network\":\"nope\"}"
+	[ "$(echo "${lines[1]}" | jq -r .error.message)" = \
+		"attach 'c2': network 'nope' not found: see 'reef network list'" ]
+	run api POST /v1/endpoints \
+		"{\"container\":\"c2\",\"pid\":$PID2,\"network\":\"lab\",\"address\":\"10.90.0.10\"}"
+	[ "$(echo "${lines[1]}" | jq -r .error.message)" = \
+		"attach 'c2' to network 'lab': address '10.90.0.10' is already in use: choose another or omit it to get a free one" ]
 }

@@ -122,27 +122,29 @@ static void test_network_bad_inputs(void **state)
 		"64 characters, the maximum is 63");
 	network_rejects("{\"name\":\"lab\",\"color\":\"red\"}", "unknown field 'color'");
 	network_rejects("{\"name\":\"lab\",\"type\":\"vxlan\"}",
-			"field 'type' is 'vxlan', expected 'bridge' or 'macvlan'");
-	network_rejects("{\"name\":\"lab\",\"subnet\":\"10.1.2.3/24\"}", "field 'subnet'");
+			"invalid network type 'vxlan': expected 'bridge' or 'macvlan'");
+	network_rejects("{\"name\":\"lab\",\"subnet\":\"10.1.2.3/24\"}",
+			"invalid subnet '10.1.2.3/24': host bits are set");
 	network_rejects("{\"name\":\"lab\",\"subnet\":\"fd00::/64\"}",
-			"field 'subnet' is 'fd00::/64', expected an IPv4 subnet");
-	network_rejects("{\"name\":\"lab\",\"subnet\":\"nonsense\"}", "field 'subnet'");
-	network_rejects("{\"name\":\"lab\",\"ipv6\":\"10.0.0.0/8\"}", "expected an IPv6 subnet");
+			"invalid subnet 'fd00::/64': expected an IPv4 subnet");
+	network_rejects("{\"name\":\"lab\",\"subnet\":\"nonsense\"}", "invalid subnet 'nonsense'");
+	network_rejects("{\"name\":\"lab\",\"ipv6\":\"10.0.0.0/8\"}",
+			"invalid ipv6 subnet '10.0.0.0/8': expected an IPv6 subnet");
 	network_rejects("{\"name\":\"lab\",\"gateway\":\"10.0.0.1\"}",
-			"field 'gateway' needs an explicit 'subnet'");
+			"invalid gateway '10.0.0.1': a gateway needs an explicit subnet");
 	network_rejects("{\"name\":\"lab\",\"subnet\":\"10.0.0.0/24\",\"gateway\":\"fd00::1\"}",
 			"expected an IPv4 address");
 	network_rejects("{\"name\":\"lab\",\"internal\":\"yes\"}",
 			"field 'internal' must be true or false");
 	network_rejects("{\"name\":\"lab\",\"mtu\":\"1500\"}", "field 'mtu' must be an integer");
-	network_rejects("{\"name\":\"lab\",\"type\":\"macvlan\"}", "field 'parent' is missing");
+	network_rejects("{\"name\":\"lab\",\"type\":\"macvlan\"}", "missing parent interface");
 	network_rejects("{\"name\":\"lab\",\"parent\":\"eth0\"}",
-			"field 'parent' is only for macvlan networks");
+			"invalid parent interface 'eth0': a parent is only for macvlan networks");
 	network_rejects("{\"name\":\"lab\",\"type\":\"macvlan\",\"parent\":\"a/b\","
 			"\"subnet\":\"10.0.0.0/24\"}",
-			"field 'parent' is 'a/b'");
+			"invalid parent interface 'a/b'");
 	network_rejects("{\"name\":\"lab\",\"type\":\"macvlan\",\"parent\":\"eth0\"}",
-			"a macvlan network needs an explicit 'subnet'");
+			"missing subnet: a macvlan network needs the subnet of the parent's LAN");
 	network_rejects("{\"name\":\"lab\",\"type\":\"macvlan\",\"parent\":\"eth0\","
 			"\"subnet\":\"10.0.0.0/24\",\"isolate\":true}",
 			"only for bridge networks");
@@ -155,7 +157,7 @@ static void test_network_mtu_range(void **state)
 	struct reef_error err = { 0 };
 
 	assert_int_equal(network_request_parse(body, &req, &err), -ERANGE);
-	assert_non_null(strstr(err.message, "field 'mtu' is 100, expected 576 to 65535"));
+	assert_non_null(strstr(err.message, "invalid mtu 100: expected 576 to 65535 bytes"));
 }
 
 static void test_attach_defaults(void **state)
@@ -212,9 +214,9 @@ static void test_attach_bad_inputs(void **state)
 		       "\"interface\":\"averyveryverylongname\"}",
 		       "interface names have at most 15");
 	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"interface\":\"\"}",
-		       "field 'interface' is empty");
+		       "invalid interface '': give an interface name");
 	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address\":\"x\"}",
-		       "field 'address'");
+		       "invalid address 'x': expected an IPv4 address");
 	attach_rejects(
 		"{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address\":\"fd00::1\"}",
 		"expected an IPv4 address");
@@ -222,7 +224,7 @@ static void test_attach_bad_inputs(void **state)
 		"{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"address6\":\"10.0.0.1\"}",
 		"expected an IPv6 address");
 	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\",\"mac\":\"zz\"}",
-		       "field 'mac'");
+		       "invalid MAC address 'zz'");
 	attach_rejects("{\"container\":\"web\",\"pid\":1,\"network\":\"lab\","
 		       "\"mac\":\"01:00:5e:00:00:01\"}",
 		       "a multicast address");
