@@ -531,6 +531,9 @@ int cmd_launch(struct cli_context *ctx, int argc, char **argv)
 		r = launch_command(&a, &image, &err);
 	if (r == 0)
 		r = launch_environment(&a, &image, &err);
+	if (r == 0 && image.user && image.user[0])
+		r = container_user_resolve(a.config.rootfs, image.user, &a.config.uid,
+					   &a.config.gid, &err);
 	if (r == 0 && a.n_publish) {
 		a.config.publish = strv_dup((char *const *)a.publish);
 		if (!a.config.publish)

@@ -120,6 +120,17 @@ static void command_exec(struct launch_plan *plan, const sigset_t *old_mask)
 	const struct container_config *config = plan->config;
 
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	/* The image's User: the kernel drops the capabilities on leaving uid 0, as in docker. */
+	if ((config->uid || config->gid) &&
+	    (setgroups(0, NULL) < 0 || setresgid(config->gid, config->gid, config->gid) < 0 ||
+	     setresuid(config->uid, config->uid, config->uid) < 0)) {
+		launch_failure_send(plan->sync_fd, errno, "set user %u:%u", (unsigned)config->uid,
+				    (unsigned)config->gid);
+		_exit(127);
+	}
+	/* A credential change clears the parent-death signal, which pid 1 needs. */
+	if ((config->uid || config->gid) && getpid() == 1)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (config->workdir[0] && chdir(config->workdir) < 0) {
 		launch_failure_send(plan->sync_fd, errno, "change directory to '%s'",
 				    config->workdir);

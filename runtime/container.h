@@ -45,6 +45,8 @@ struct container_config {
 	bool privileged;	/* no user namespace, every capability, no seccomp */
 	bool remove;		/* --rm: delete the container when its init exits */
 	bool seccomp;		/* false with --security-opt seccomp=unconfined */
+	uid_t uid;		/* the command's user and group in the container (image's User) */
+	gid_t gid;
 	uint64_t caps;
 	struct cgroup_limits limits;
 	struct container_network networks[CONTAINER_NETWORKS_MAX];
@@ -89,6 +91,12 @@ int container_config_write(const struct reef_paths *paths, const struct containe
 			   struct reef_error *err);
 int container_config_read(const struct reef_paths *paths, const char *name,
 			  struct container_config *ret, struct reef_error *err);
+/*
+ * Resolves the image's User ("uid[:gid]", "name[:group]") against the passwd
+ * and group files of the image at ROOTFS.
+ */
+int container_user_resolve(const char *rootfs, const char *user, uid_t *ret_uid, gid_t *ret_gid,
+			   struct reef_error *err);
 /*
  * Records in NAME's config that forward SPEC to NETWORK was added, so that
  * start requests it again, or with ADD false that SPEC was removed (from

@@ -109,6 +109,10 @@ static __attribute__((noreturn)) void exec_child(struct exec_context *ctx)
 	if (!step && !config->privileged &&
 	    (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
 		step = "become the container's root";
+	if (!step && (config->uid || config->gid) &&
+	    (setgroups(0, NULL) < 0 || setresgid(config->gid, config->gid, config->gid) < 0 ||
+	     setresuid(config->uid, config->uid, config->uid) < 0))
+		step = "become the image's user";
 	if (!step && chdir(config->workdir[0] ? config->workdir : "/") < 0)
 		step = "change directory";
 	if (step) {

@@ -225,6 +225,8 @@ int container_config_write(const struct reef_paths *paths, const struct containe
 	if (!root)
 		return error_set(err, ENOMEM, "encode config of '%s'", config->name);
 	json_object_set_new(root, "publish", strv_to_json(config->publish));
+	json_object_set_new(root, "uid", json_integer(config->uid));
+	json_object_set_new(root, "gid", json_integer(config->gid));
 	json_object_set_new(root, "limits",
 			    json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes",
 				      (json_int_t)config->limits.memory_bytes, "cpu_quota_us",
@@ -299,6 +301,8 @@ static int config_from_json(const json_t *root, struct container_config *c, stru
 		return r;
 	c->caps = (uint64_t)json_integer_value(json_object_get(root, "capabilities"));
 	c->id_base = (uid_t)json_integer_value(json_object_get(root, "id_base"));
+	c->uid = (uid_t)json_integer_value(json_object_get(root, "uid"));
+	c->gid = (gid_t)json_integer_value(json_object_get(root, "gid"));
 	c->id_count = (uid_t)json_integer_value(json_object_get(root, "id_count"));
 	v = json_integer_value(json_object_get(limits, "memory_bytes"));
 	c->limits.memory_bytes = (uint64_t)v;

@@ -12,6 +12,7 @@ oci_add_blob() {
 }
 
 # Builds a two-layer OCI layout in DIR and prints the manifest digest (hex).
+# Its config's User is $OCI_USER, default 0:0.
 # Layer 1 contains etc/keep, etc/gone, gone-dir/file, opq/old and bin/sh.
 # Layer 2 (gzip) deletes etc/gone and gone-dir with whiteouts, makes opq
 # opaque and adds opq/new, listed before the opaque marker on purpose.
@@ -40,7 +41,7 @@ oci_layout_build() {
 	cat >"$work/config.json" <<-JSON
 	{"architecture": "amd64", "os": "linux", "created": "2024-01-02T03:04:05Z",
 	 "config": {"Env": ["PATH=/bin", "GREETING=hello"], "Entrypoint": ["/bin/sh", "-c"],
-	  "Cmd": ["echo \$GREETING; pwd"], "WorkingDir": "/etc", "User": "0:0"},
+	  "Cmd": ["echo \$GREETING; pwd"], "WorkingDir": "/etc", "User": "${OCI_USER:-0:0}"},
 	 "rootfs": {"type": "layers", "diff_ids": []}}
 	JSON
 	config=$(oci_add_blob "$dir" "$work/config.json")

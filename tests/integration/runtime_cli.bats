@@ -109,3 +109,18 @@ container_stopped() {
 	reef launch oci o3 --entrypoint /bin/sh
 	[ "$(reef info o3 | jq -c .command)" = '["/bin/sh"]' ]
 }
+
+@test "image User applies to the command" {
+	OCI_USER=1000:1001 oci_layout_build "$BATS_TEST_TMPDIR/oci" >/dev/null
+	"$REEF" image import "$BATS_TEST_TMPDIR/oci" --alias oci >/dev/null
+	# Only busybox's sh is in the image: read the ids with shell builtins.
+	reef launch oci o1 -- 'while read key a b c d; do case $key in Uid:|Gid:) echo $key $a;; esac; done </proc/self/status'
+	wait_until container_stopped o1
+	[ "$(reef logs o1)" = "$(printf 'Uid: 1000\nGid: 1001')" ]
+
+	OCI_USER=nosuch oci_layout_build "$BATS_TEST_TMPDIR/oci2" >/dev/null
+	"$REEF" image import "$BATS_TEST_TMPDIR/oci2" --alias oci2 >/dev/null
+	run reef launch oci2 o2
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"user 'nosuch' not found in the image's /etc/passwd"* ]]
+}
