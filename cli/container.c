@@ -34,14 +34,79 @@ static const char launch_usage[] =
 	"  --cpus N             CPU time limit in CPUs, such as 0.5 or 2\n"
 	"  --pids N             maximum number of processes\n"
 	"  --env KEY=VALUE      set an environment variable (repeatable)\n"
-	"  --workdir DIR        working directory of the command (default /)\n"
+	"  --workdir DIR        working directory of the command (default: the image's\n"
+	"                       WorkingDir, else /)\n"
+	"  --entrypoint PROGRAM replace the image's Entrypoint; \"\" clears it (COMMAND then\n"
+	"                       replaces the image's Cmd as usual)\n"
 	"  --cap-add CAP        add a capability to the default set (repeatable, or ALL)\n"
 	"  --cap-drop CAP       drop a capability from the set (repeatable, or ALL)\n"
 	"  --security-opt seccomp=unconfined  run without the seccomp filter\n"
 	"  --privileged         no user namespace, every capability, no seccomp, writable /sys\n"
 	"  --init               run a reaper as pid 1 that forwards signals (default with COMMAND)\n"
 	"  --no-init            run COMMAND itself as pid 1\n"
-	"  --rm                 delete the container when its command exits\n";
+	"  --rm                 delete the container when its command exits\n\n"
+	"COMMAND replaces the image's Cmd and keeps its Entrypoint, as docker run does.\n"
+	"The image's Env replaces the defaults of the same name (PATH, HOSTNAME, HOME),\n"
+	"and --env overrides both.\n";
+
+static const char list_usage[] =
+	"usage: reef list [--format table|json]\n\n"
+	"Lists the containers with their state, addresses, image and uptime.\n\n"
+	"options:\n"
+	"  --format table|json  output format (default table)\n";
+static const char info_usage[] = "usage: reef info NAME\n\n"
+				 "Prints the configuration and state of container NAME as JSON.\n";
+static const char start_usage[] =
+	"usage: reef start NAME...\n\n"
+	"Starts each stopped container NAME with its stored configuration,\n"
+	"including its networks and published ports.\n";
+static const char stop_usage[] =
+	"usage: reef stop NAME... [-t SECONDS]\n\n"
+	"Stops each container NAME: SIGTERM to its init, then SIGKILL after the timeout.\n\n"
+	"options:\n"
+	"  -t, --time SECONDS   seconds to wait before SIGKILL, 0 to 3600 (default 10)\n";
+static const char restart_usage[] =
+	"usage: reef restart NAME [-t SECONDS]\n\n"
+	"Stops container NAME if it runs, then starts it.\n\n"
+	"options:\n"
+	"  -t, --time SECONDS   seconds to wait before SIGKILL, 0 to 3600 (default 10)\n";
+static const char delete_usage[] = "usage: reef delete NAME... [--force]\n\n"
+				   "Deletes each container NAME and its writable layer.\n\n"
+				   "options:\n"
+				   "  -f, --force          stop a running container first\n";
+static const char exec_usage[] =
+	"usage: reef exec NAME [-i] [-t] [--env KEY=VALUE]... -- COMMAND ARG...\n\n"
+	"Runs COMMAND inside running container NAME and exits with its status.\n\n"
+	"options:\n"
+	"  -i, --interactive    accepted for docker users: stdin is always forwarded\n"
+	"  -t, --tty            run COMMAND on a new terminal of the container (needs a\n"
+	"                       terminal on stdin); TERM is passed on (default xterm)\n"
+	"  -it, -ti             both of the above\n"
+	"  --env KEY=VALUE      set an environment variable (repeatable)\n";
+static const char logs_usage[] =
+	"usage: reef logs NAME [-f] [-n LINES]\n\n"
+	"Prints the console output of container NAME.\n\n"
+	"options:\n"
+	"  -f, --follow         keep printing new output until the container stops\n"
+	"  -n, --tail LINES     print only the last LINES lines (default all)\n";
+
+/* Prints USAGE when an argument before "--" asks for help; returns true then. */
+static bool help_requested(int argc, char **argv, const char *usage)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The first line of USAGE, without its newline, for one-line errors. */
+static int usage_fail(const char *usage)
+{
+	return cli_failf(2, "%.*s", (int)strcspn(usage, "\n"), usage);
+}
 
 static int option_value(int argc, char **argv, int *i, const char *option, const char **ret)
 {
@@ -164,6 +229,7 @@ struct launch_args {
 	uint64_t cap_add, cap_drop;
 	bool init_set, no_init;
 	char **command;
+	const char *entrypoint; /* NULL: the image's; "": none */
 };
 
 /* Parses one option at ARGV[*I]; returns 0 when consumed, a non-zero exit status otherwise. */
@@ -240,6 +306,12 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 		strcpy(c->workdir, v);
 		return 0;
 	}
+	if ((r = option_value(argc, argv, i, "--entrypoint", &v))) {
+		if (r < 0)
+			return -r;
+		a->entrypoint = v;
+		return 0;
+	}
 	if ((r = option_value(argc, argv, i, "--cap-add", &v))) {
 		if (r > 0 && caps_parse(v, &cap, &err) < 0)
 			return cli_failf(2, "invalid --cap-add '%s': %s", v, err.message);
@@ -308,10 +380,11 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 		if (r)
 			return r;
 	}
-	if (n < 2) {
-		fputs(launch_usage, stderr);
-		return 2;
-	}
+	if (n < 2)
+		return cli_failf(2,
+				 "missing %s: usage: reef launch IMAGE|ROOTFS-DIR NAME [OPTION...] "
+				 "[-- COMMAND ARG...]",
+				 n == 0 ? "IMAGE and container NAME" : "container NAME");
 	if (a->init_set && a->no_init)
 		return cli_failf(2, "--init and --no-init exclude each other");
 	if (a->n_publish && !a->config.n_networks)
@@ -359,58 +432,86 @@ static size_t strv_length(char *const *strv)
 	return n;
 }
 
+/* Appends copies of the strings of STRV to ARGV at *N. */
+static int strv_append(char **argv, size_t *n, char *const *strv)
+{
+	for (size_t i = 0; strv && strv[i]; i++)
+		if (!(argv[(*n)++] = strdup(strv[i])))
+			return -ENOMEM;
+	return 0;
+}
+
 /*
- * Picks the command: the one given after "--", else the image's entrypoint
- * and cmd, else /sbin/init.  --init is the default only for a given command.
+ * Picks the command as docker run does: the entrypoint (--entrypoint, else
+ * the image's), followed by the command given after "--", else the image's
+ * Cmd; /sbin/init when both are empty.  --entrypoint drops the image's Cmd.
+ * --init is the default only for a given command.
  */
 static int launch_command(struct launch_args *a, const struct image_config *image,
 			  struct reef_error *err)
 {
 	static char *const default_command[] = { "/sbin/init", NULL };
-	size_t n_entry = strv_length(image->entrypoint), n_cmd = strv_length(image->cmd);
+	char *entry_given[] = { (char *)a->entrypoint, NULL };
+	char *const *entry = image->entrypoint, *const *cmd = a->command ? a->command : image->cmd;
+	size_t n = 0;
 	char **argv;
 
-	a->config.init = a->command ? !a->no_init : a->init_set;
-	if (a->command || n_entry + n_cmd == 0) {
-		a->config.argv = strv_dup(a->command ? a->command : default_command);
-		return a->config.argv ? 0 : error_set(err, ENOMEM, "allocate the command");
+	if (a->entrypoint) {
+		entry = a->entrypoint[0] ? entry_given : NULL;
+		if (!a->command)
+			cmd = NULL;
 	}
-	argv = calloc(n_entry + n_cmd + 1, sizeof(*argv));
+	if (strv_length(entry) + strv_length(cmd) == 0)
+		cmd = default_command;
+	a->config.init = a->command ? !a->no_init : a->init_set;
+	argv = calloc(strv_length(entry) + strv_length(cmd) + 1, sizeof(*argv));
 	if (!argv)
 		return error_set(err, ENOMEM, "allocate the command");
 	a->config.argv = argv;
-	for (size_t i = 0; i < n_entry + n_cmd; i++) {
-		argv[i] = strdup(i < n_entry ? image->entrypoint[i] : image->cmd[i - n_entry]);
-		if (!argv[i])
-			return error_set(err, ENOMEM, "allocate the command");
-	}
+	if (strv_append(argv, &n, entry) < 0 || strv_append(argv, &n, cmd) < 0)
+		return error_set(err, ENOMEM, "allocate the command");
 	if (!a->config.workdir[0] && image->working_dir && image->working_dir[0] == '/' &&
 	    strlen(image->working_dir) < sizeof(a->config.workdir))
 		strcpy(a->config.workdir, image->working_dir);
 	return 0;
 }
 
-/* The --env entries, then the image's, then PATH, HOSTNAME and HOME; getenv() takes the first. */
+/* True when ENV[0..N) already sets the variable of ENTRY ("KEY=VALUE"). */
+static bool env_has_key(char *const *env, size_t n, const char *entry)
+{
+	size_t key = strcspn(entry, "=");
+
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(env[i], entry, key + 1) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The --env entries, then the image's, then PATH, HOSTNAME and HOME; each
+ * variable once, from the first source that sets it.
+ */
 static int launch_environment(struct launch_args *a, const struct image_config *image,
 			      struct reef_error *err)
 {
 	size_t n_image = strv_length(image->env), n = 0;
 	char **env = calloc(a->n_env + n_image + 4, sizeof(*env));
 	char hostname[128];
+	const char *defaults[] = { DEFAULT_PATH, hostname, "HOME=/root" };
 
 	if (!env)
 		return error_set(err, ENOMEM, "allocate the environment");
 	a->config.env = env;
 	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", a->config.name);
 	for (size_t i = 0; i < a->n_env; i++)
-		if (!(env[n++] = strdup(a->env[i])))
+		if (!env_has_key(env, n, a->env[i]) && !(env[n++] = strdup(a->env[i])))
 			return error_set(err, ENOMEM, "allocate the environment");
 	for (size_t i = 0; i < n_image; i++)
-		if (!(env[n++] = strdup(image->env[i])))
+		if (!env_has_key(env, n, image->env[i]) && !(env[n++] = strdup(image->env[i])))
 			return error_set(err, ENOMEM, "allocate the environment");
-	if (!(env[n++] = strdup(DEFAULT_PATH)) || !(env[n++] = strdup(hostname)) ||
-	    !(env[n++] = strdup("HOME=/root")))
-		return error_set(err, ENOMEM, "allocate the environment");
+	for (size_t i = 0; i < 3; i++)
+		if (!env_has_key(env, n, defaults[i]) && !(env[n++] = strdup(defaults[i])))
+			return error_set(err, ENOMEM, "allocate the environment");
 	return 0;
 }
 
@@ -531,6 +632,8 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 	char **names = NULL;
 	size_t count = 0;
 
+	if (help_requested(argc, argv, list_usage))
+		return 0;
 	for (int i = 0; i < argc; i++) {
 		int r = cli_parse_format(ctx, argc, argv, &i);
 
@@ -582,8 +685,10 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 	json_t *obj, *command = json_array(), *env = json_array();
 	char instance[32];
 
+	if (help_requested(argc, argv, info_usage))
+		return 0;
 	if (argc != 1 || argv[0][0] == '-')
-		return cli_failf(2, "usage: reef info NAME");
+		return usage_fail(info_usage);
 	if (container_config_read(&ctx->paths, argv[0], &c, &err) < 0 ||
 	    container_state_read(&ctx->paths, argv[0], &s, &err) < 0) {
 		container_config_clear(&c);
@@ -623,11 +728,12 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* Parses "NAME [-t SECONDS]"; returns 0 or an exit status. */
-static int stop_args_parse(const char *command, int argc, char **argv, const char **ret_name,
+/* Parses "NAME... [-t SECONDS]"; NAMES gets the names, ended by NULL; returns 0 or an exit status. */
+static int stop_args_parse(const char *usage, int argc, char **argv, char **names, bool many,
 			   int *ret_timeout)
 {
-	*ret_name = NULL;
+	size_t n = 0;
+
 	*ret_timeout = 10;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--time") == 0) {
@@ -641,56 +747,104 @@ static int stop_args_parse(const char *command, int argc, char **argv, const cha
 				return cli_failf(2, "invalid -t '%s': give seconds from 0 to 3600",
 						 argv[i]);
 			*ret_timeout = (int)t;
-		} else if (argv[i][0] != '-' && !*ret_name) {
-			*ret_name = argv[i];
+		} else if (argv[i][0] != '-' && (many || n == 0)) {
+			names[n++] = argv[i];
 		} else {
-			return cli_failf(2, "usage: reef %s NAME [-t SECONDS]", command);
+			return usage_fail(usage);
 		}
 	}
-	if (!*ret_name)
-		return cli_failf(2, "usage: reef %s NAME [-t SECONDS]", command);
+	names[n] = NULL;
+	if (n == 0)
+		return cli_failf(2, "missing container NAME: %.*s", (int)strcspn(usage, "\n"),
+				 usage);
 	return 0;
+}
+
+/* Runs ACTION on each name; reports each failure and returns 1 if any failed. */
+static int each_name(struct cli_context *ctx, char **names, const char *what, int timeout,
+		     bool force,
+		     int (*action)(struct cli_context *ctx, const char *name, int timeout,
+				   bool force, struct reef_error *err))
+{
+	int status = 0;
+
+	for (size_t i = 0; names[i]; i++) {
+		struct reef_error err = { 0 };
+
+		if (action(ctx, names[i], timeout, force, &err) < 0) {
+			error_prefix(&err, "%s '%s'", what, names[i]);
+			status = cli_fail(&err);
+		}
+	}
+	return status;
+}
+
+static int start_one(struct cli_context *ctx, const char *name, int timeout, bool force,
+		     struct reef_error *err)
+{
+	(void)timeout;
+	(void)force;
+	return container_start(&ctx->paths, name, err);
+}
+
+static int stop_one(struct cli_context *ctx, const char *name, int timeout, bool force,
+		    struct reef_error *err)
+{
+	(void)force;
+	return container_stop(&ctx->paths, name, timeout, err);
+}
+
+static int delete_one(struct cli_context *ctx, const char *name, int timeout, bool force,
+		      struct reef_error *err)
+{
+	(void)timeout;
+	return container_delete(&ctx->paths, name, force, err);
 }
 
 int cmd_start(struct cli_context *ctx, int argc, char **argv)
 {
-	struct reef_error err = { 0 };
+	char *names[argc + 1];
 
-	if (argc != 1 || argv[0][0] == '-')
-		return cli_failf(2, "usage: reef start NAME");
-	if (container_start(&ctx->paths, argv[0], &err) < 0) {
-		error_prefix(&err, "start '%s'", argv[0]);
-		return cli_fail(&err);
+	if (help_requested(argc, argv, start_usage))
+		return 0;
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][0] == '-')
+			return usage_fail(start_usage);
+		names[i] = argv[i];
 	}
-	return 0;
+	names[argc] = NULL;
+	if (argc == 0)
+		return cli_failf(2, "missing container NAME: usage: reef start NAME...");
+	return each_name(ctx, names, "start", 0, false, start_one);
 }
 
 int cmd_stop(struct cli_context *ctx, int argc, char **argv)
 {
-	struct reef_error err = { 0 };
-	const char *name;
+	char *names[argc + 1];
 	int timeout, r;
 
-	r = stop_args_parse("stop", argc, argv, &name, &timeout);
+	if (help_requested(argc, argv, stop_usage))
+		return 0;
+	r = stop_args_parse(stop_usage, argc, argv, names, true, &timeout);
 	if (r)
 		return r;
-	if (container_stop(&ctx->paths, name, timeout, &err) < 0) {
-		error_prefix(&err, "stop '%s'", name);
-		return cli_fail(&err);
-	}
-	return 0;
+	return each_name(ctx, names, "stop", timeout, false, stop_one);
 }
 
 int cmd_restart(struct cli_context *ctx, int argc, char **argv)
 {
 	struct container_state s = { 0 };
 	struct reef_error err = { 0 };
+	char *names[argc + 1];
 	const char *name;
 	int timeout, r;
 
-	r = stop_args_parse("restart", argc, argv, &name, &timeout);
+	if (help_requested(argc, argv, restart_usage))
+		return 0;
+	r = stop_args_parse(restart_usage, argc, argv, names, false, &timeout);
 	if (r)
 		return r;
+	name = names[0];
 	r = container_state_read(&ctx->paths, name, &s, &err);
 	if (r == 0 && s.status == CONTAINER_RUNNING)
 		r = container_stop(&ctx->paths, name, timeout, &err);
@@ -706,45 +860,64 @@ int cmd_restart(struct cli_context *ctx, int argc, char **argv)
 
 int cmd_delete(struct cli_context *ctx, int argc, char **argv)
 {
-	struct reef_error err = { 0 };
-	const char *name = NULL;
+	char *names[argc + 1];
 	bool force = false;
+	size_t n = 0;
 
+	if (help_requested(argc, argv, delete_usage))
+		return 0;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
 			force = true;
-		else if (argv[i][0] != '-' && !name)
-			name = argv[i];
+		else if (argv[i][0] != '-')
+			names[n++] = argv[i];
 		else
-			return cli_failf(2, "usage: reef delete NAME [--force]");
+			return usage_fail(delete_usage);
 	}
-	if (!name)
-		return cli_failf(2, "usage: reef delete NAME [--force]");
-	if (container_delete(&ctx->paths, name, force, &err) < 0) {
-		error_prefix(&err, "delete '%s'", name);
-		return cli_fail(&err);
+	names[n] = NULL;
+	if (n == 0)
+		return cli_failf(2, "missing container NAME: usage: reef delete NAME... [--force]");
+	return each_name(ctx, names, "delete", 0, force, delete_one);
+}
+
+/* Parses exec's short option cluster ARG: -i, -t, -it, -ti; returns false for anything else. */
+static bool exec_flags_parse(const char *arg, struct container_exec_options *options)
+{
+	if (strcmp(arg, "--tty") == 0) {
+		options->tty = true;
+		return true;
 	}
-	return 0;
+	if (strcmp(arg, "--interactive") == 0)
+		return true;
+	if (arg[0] != '-' || arg[1] == '\0' || arg[1] == '-')
+		return false;
+	for (const char *c = arg + 1; *c; c++)
+		if (*c != 'i' && *c != 't')
+			return false;
+	if (strchr(arg, 't'))
+		options->tty = true;
+	return true;
 }
 
 int cmd_exec(struct cli_context *ctx, int argc, char **argv)
 {
-	static const char usage[] = "usage: reef exec NAME [-t] [--env KEY=VALUE]... -- COMMAND "
-				    "ARG...";
 	struct container_exec_options options = { 0 };
 	struct reef_error err = { 0 };
 	const char *name = NULL;
-	char *env[ENV_MAX + 1] = { 0 };
+	char *env[ENV_MAX + 2] = { 0 };
+	char term_entry[128];
 	size_t n_env = 0;
 	int status = 0, i;
 
+	if (help_requested(argc, argv, exec_usage))
+		return 0;
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		}
-		if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--tty") == 0) {
-			options.tty = true;
+		if (exec_flags_parse(argv[i], &options)) {
+			continue;
 		} else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc && n_env < ENV_MAX) {
 			if (!strchr(argv[++i], '='))
 				return cli_failf(2, "invalid --env '%s': give KEY=VALUE", argv[i]);
@@ -754,11 +927,25 @@ int cmd_exec(struct cli_context *ctx, int argc, char **argv)
 		} else if (argv[i][0] != '-') {
 			break; /* the command, given without "--" */
 		} else {
-			return cli_failf(2, "%s", usage);
+			return usage_fail(exec_usage);
 		}
 	}
-	if (!name || i >= argc)
-		return cli_failf(2, "%s", usage);
+	if (!name)
+		return cli_failf(2, "missing container NAME: %.*s", (int)strcspn(exec_usage, "\n"),
+				 exec_usage);
+	if (i >= argc)
+		return cli_failf(2, "missing COMMAND: %.*s", (int)strcspn(exec_usage, "\n"),
+				 exec_usage);
+	if (options.tty && !isatty(STDIN_FILENO))
+		return cli_failf(2, "exec -t in '%s': the input device is not a terminal: drop -t",
+				 name);
+	/* Programs on a terminal need TERM; docker passes the caller's too. */
+	if (options.tty && !env_has_key(env, n_env, "TERM=")) {
+		const char *term = getenv("TERM");
+
+		snprintf(term_entry, sizeof(term_entry), "TERM=%s", term && *term ? term : "xterm");
+		env[n_env++] = term_entry;
+	}
 	options.argv = argv + i;
 	options.env = env;
 	if (container_exec(&ctx->paths, name, &options, &status, &err) < 0) {
@@ -773,19 +960,45 @@ int cmd_logs(struct cli_context *ctx, int argc, char **argv)
 	struct reef_error err = { 0 };
 	const char *name = NULL;
 	bool follow = false;
+	long tail = -1;
 
+	if (help_requested(argc, argv, logs_usage))
+		return 0;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0) {
 			follow = true;
-		else if (argv[i][0] != '-' && !name)
+		} else if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--tail") == 0 ||
+			   strncmp(argv[i], "--tail=", 7) == 0) {
+			bool inline_value = strncmp(argv[i], "--tail=", 7) == 0;
+			const char *v;
+			char *end;
+
+			if (!inline_value && i + 1 >= argc)
+				return cli_failf(2, "missing value for %s: give a number of lines",
+						 argv[i]);
+			v = inline_value ? argv[i] + 7 : argv[++i];
+			if (strcmp(v, "all") == 0) {
+				tail = -1;
+				continue;
+			}
+			errno = 0;
+			tail = strtol(v, &end, 10);
+			if (errno || *end || v[0] == '\0' || tail < 0)
+				return cli_failf(2,
+						 "invalid --tail '%s': give a number of lines from "
+						 "0, or all",
+						 v);
+		} else if (argv[i][0] != '-' && !name) {
 			name = argv[i];
-		else
-			return cli_failf(2, "usage: reef logs NAME [-f]");
+		} else {
+			return usage_fail(logs_usage);
+		}
 	}
 	if (!name)
-		return cli_failf(2, "usage: reef logs NAME [-f]");
+		return cli_failf(2,
+				 "missing container NAME: usage: reef logs NAME [-f] [-n LINES]");
 	fflush(stdout);
-	if (container_logs(&ctx->paths, name, follow, STDOUT_FILENO, &err) < 0) {
+	if (container_logs(&ctx->paths, name, follow, tail, STDOUT_FILENO, &err) < 0) {
 		error_prefix(&err, "logs of '%s'", name);
 		return cli_fail(&err);
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* reef port add|list|remove: port forwards of attached containers, through reef-netd. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "../common/json.h"
 #include "../common/names.h"
 #include "../firewall/firewall.h"
+#include "../runtime/container.h"
 #include "cli.h"
 
 static void port_usage(FILE *out)
@@ -22,7 +24,10 @@ static void port_usage(FILE *out)
 		"add options:\n"
 		"  --network NET  network of the container that receives the traffic (needed\n"
 		"                 when the container is on more than one network)\n"
-		"  --force        take the port even where a host process listens on it\n");
+		"  --force        take the port even where a host process listens on it\n\n"
+		"A forward added here is stored in the container's config and requested again\n"
+		"whenever the container starts, like the -p forwards of 'reef launch';\n"
+		"'reef port remove' removes either kind for good.\n");
 }
 
 static const char *json_text(const json_t *obj, const char *key)
@@ -30,6 +35,27 @@ static const char *json_text(const json_t *obj, const char *key)
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s ? s : "-";
+}
+
+/*
+ * Stores an added or removed forward in the container's config, so that the
+ * next start requests the same forwards.  Containers of another reef instance
+ * (reef-netd serves several) have no config here and are skipped.
+ */
+static void port_record(struct cli_context *ctx, const char *name, const char *network,
+			const char *spec, bool add)
+{
+	struct reef_error err = { 0 };
+
+	if (container_check_exists(&ctx->paths, name, &err) < 0)
+		return;
+	/* A forward that the config does not list (added by an older reef) needs no change. */
+	if (container_forward_record(&ctx->paths, name, network, spec, add, &err) < 0 &&
+	    (add || err.errnum != ENOENT))
+		fprintf(stderr,
+			"reef: warning: store forward %s in the config of '%s': %s; the next "
+			"start will %s it\n",
+			spec, name, err.message, add ? "not restore" : "restore");
 }
 
 static int port_add(struct cli_context *ctx, int argc, char **argv)
@@ -75,6 +101,8 @@ static int port_add(struct cli_context *ctx, int argc, char **argv)
 	if (cli_client(ctx, &client, &err) < 0 ||
 	    netd_client_request(client, "POST", "/v1/forwards", body, &reply, &err) < 0)
 		return cli_fail(&err);
+	port_record(ctx, argv[0], json_string_value(json_object_get(reply, "network")), argv[1],
+		    true);
 	if (ctx->format == OUTPUT_JSON)
 		json_print(reply);
 	else
@@ -158,8 +186,18 @@ static int port_remove(struct cli_context *ctx, int argc, char **argv)
 	query_encode(argv[1], query, sizeof(query));
 	snprintf(path, sizeof(path), "/v1/forwards/%s?forward=%s", argv[0], query);
 	if (cli_client(ctx, &client, &err) < 0 ||
-	    netd_client_request(client, "DELETE", path, NULL, &reply, &err) < 0)
-		return cli_fail(&err);
+	    netd_client_request(client, "DELETE", path, NULL, &reply, &err) < 0) {
+		struct reef_error ignored = { 0 };
+
+		/* A stopped container's forwards exist only in its config. */
+		if (container_check_exists(&ctx->paths, argv[0], &ignored) < 0 ||
+		    container_forward_record(&ctx->paths, argv[0], NULL, argv[1], false, &ignored) <
+			    0)
+			return cli_fail(&err);
+		printf("removed forward %s of '%s'\n", argv[1], argv[0]);
+		return 0;
+	}
+	port_record(ctx, argv[0], NULL, argv[1], false);
 	printf("removed forward %s of '%s'\n", argv[1], argv[0]);
 	return 0;
 }

@@ -133,6 +133,35 @@ static void command_exec(struct launch_plan *plan, const sigset_t *old_mask)
 }
 
 /*
+ * Replaces the argument area with NAME, so that ps shows "reef-init" and not
+ * the reef command line the init inherited.  The area's bounds are fields 48
+ * and 49 of /proc/self/stat (Linux 3.5 and later).
+ */
+static void process_title_set(const char *name)
+{
+	unsigned long start = 0, end = 0;
+	char buf[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "re");
+	size_t n;
+	int field;
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+
+	/* Field 2, the command name, may contain spaces: count from its closing parenthesis. */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 48; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %lu %lu", &start, &end) != 2 || end <= start + strlen(name))
+		return;
+	memset((char *)start, 0, end - start);
+	strcpy((char *)start, name);
+}
+
+/*
  * The reaper that runs as pid 1 with --init: forwards every signal it may
  * to the command and reaps whatever the namespace re-parents to it.  It
  * exits with the command's status (128 + N when signal N killed it).
@@ -218,5 +247,6 @@ void child_main(struct launch_plan *plan)
 	/* The monitor reads until every copy of the socket is closed: the command's closes on exec. */
 	close(plan->sync_fd);
 	prctl(PR_SET_NAME, "reef-init");
+	process_title_set("reef-init");
 	reaper_run(command);
 }

@@ -29,6 +29,7 @@ struct container_network {
 	char address[64]; /* requested static address, or "" */
 	char mac[18];	  /* requested MAC, or "" */
 	bool antispoof;	  /* reef-netd drops what the container sends from other addresses */
+	char **forwards;  /* added with 'reef port add', NULL-terminated; may be NULL */
 };
 
 struct container_config {
@@ -88,6 +89,13 @@ int container_config_write(const struct reef_paths *paths, const struct containe
 			   struct reef_error *err);
 int container_config_read(const struct reef_paths *paths, const char *name,
 			  struct container_config *ret, struct reef_error *err);
+/*
+ * Records in NAME's config that forward SPEC to NETWORK was added, so that
+ * start requests it again, or with ADD false that SPEC was removed (from
+ * every network and from the published ports).
+ */
+int container_forward_record(const struct reef_paths *paths, const char *name, const char *network,
+			     const char *spec, bool add, struct reef_error *err);
 int container_state_write(const struct reef_paths *paths, const char *name,
 			  const struct container_state *state, struct reef_error *err);
 /*
@@ -137,8 +145,11 @@ int container_exec(const struct reef_paths *paths, const char *name,
 		   const struct container_exec_options *options, int *ret_status,
 		   struct reef_error *err);
 
-/* Writes the container's log to FD; with FOLLOW keeps writing until the container stops. */
-int container_logs(const struct reef_paths *paths, const char *name, bool follow, int fd,
+/*
+ * Writes the container's log to FD, only its last TAIL lines when TAIL >= 0;
+ * with FOLLOW keeps writing until the container stops.
+ */
+int container_logs(const struct reef_paths *paths, const char *name, bool follow, long tail, int fd,
 		   struct reef_error *err);
 
 /* Fills RET with the names of every container, sorted; free with container_names_free. */

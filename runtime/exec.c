@@ -60,20 +60,34 @@ static char **env_merge(char *const *base, char *const *extra)
 	return env;
 }
 
-static int pty_open(struct exec_context *ctx, struct reef_error *err)
+/*
+ * Opens a pseudo-terminal of the container's own devpts instance, through the
+ * init's root, so that programs inside find their terminal under /dev/pts.
+ * The peer comes from TIOCGPTPEER (Linux 4.13) because the path the master
+ * reports names the container's /dev/pts, not the host's.  The slave then
+ * belongs to the container's root and group tty (5), as devpts gives it to
+ * processes inside.
+ */
+static int pty_open(struct exec_context *ctx, pid_t init, struct reef_error *err)
 {
+	const struct container_config *config = ctx->config;
+	uid_t base = config->privileged ? 0 : config->id_base;
+	char path[64];
 	struct winsize ws;
-	char *name;
+	int unlock = 0;
 
-	ctx->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/pts/ptmx", (int)init);
+	ctx->pty_master = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (ctx->pty_master < 0)
-		return error_set_errno(err, errno, "open a pseudo-terminal");
-	if (grantpt(ctx->pty_master) < 0 || unlockpt(ctx->pty_master) < 0 ||
-	    !(name = ptsname(ctx->pty_master)))
+		return error_set_errno(err, errno, "open the container's pseudo-terminal '%s'",
+				       path);
+	if (ioctl(ctx->pty_master, TIOCSPTLCK, &unlock) < 0)
 		return error_set_errno(err, errno, "unlock the pseudo-terminal");
-	ctx->pty_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ctx->pty_slave = ioctl(ctx->pty_master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (ctx->pty_slave < 0)
-		return error_set_errno(err, errno, "open '%s'", name);
+		return error_set_errno(err, errno, "open the pseudo-terminal's peer");
+	if (fchown(ctx->pty_slave, base, base + 5) < 0)
+		return error_set_errno(err, errno, "give the pseudo-terminal to the container");
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 		ioctl(ctx->pty_master, TIOCSWINSZ, &ws);
 	return 0;
@@ -250,7 +264,7 @@ int container_exec(const struct reef_paths *paths, const char *name,
 	if (r == 0 && !(ctx.env = env_merge(config.env, options->env)))
 		r = error_set(err, ENOMEM, "allocate the environment");
 	if (r == 0 && options->tty)
-		r = pty_open(&ctx, err);
+		r = pty_open(&ctx, state.pid, err);
 	if (r == 0)
 		r = exec_enter(&ctx, paths, &state, err);
 	if (r == 0) {

@@ -176,12 +176,15 @@ static int networks_attach(struct monitor *m, pid_t pid, struct reef_error *err)
 			json_object_set_new(body, "mac", json_string(net->mac));
 		if (net->antispoof)
 			json_object_set_new(body, "antispoof", json_true());
-		/* Published ports are forwards to the first network's address. */
-		if (i == 0 && config->publish && config->publish[0]) {
+		/* Published ports go to the first network; 'reef port add' ones to their own. */
+		if ((i == 0 && config->publish && config->publish[0]) ||
+		    (net->forwards && net->forwards[0])) {
 			json_t *forwards = json_array();
 
-			for (size_t j = 0; config->publish[j]; j++)
+			for (size_t j = 0; i == 0 && config->publish && config->publish[j]; j++)
 				json_array_append_new(forwards, json_string(config->publish[j]));
+			for (size_t j = 0; net->forwards && net->forwards[j]; j++)
+				json_array_append_new(forwards, json_string(net->forwards[j]));
 			json_object_set_new(body, "forwards", forwards);
 		}
 		m->attached = true;

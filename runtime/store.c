@@ -58,6 +58,10 @@ void container_config_clear(struct container_config *config)
 	strv_free(config->argv);
 	strv_free(config->env);
 	strv_free(config->publish);
+	for (size_t i = 0; i < CONTAINER_NETWORKS_MAX; i++) {
+		strv_free(config->networks[i].forwards);
+		config->networks[i].forwards = NULL;
+	}
 	config->argv = NULL;
 	config->env = NULL;
 	config->publish = NULL;
@@ -191,6 +195,8 @@ static json_t *networks_to_json(const struct container_config *config)
 			json_object_set_new(obj, "mac", json_string(n->mac));
 		if (n->antispoof)
 			json_object_set_new(obj, "antispoof", json_true());
+		if (n->forwards && n->forwards[0])
+			json_object_set_new(obj, "forwards", strv_to_json(n->forwards));
 		json_array_append_new(array, obj);
 	}
 	return array;
@@ -258,6 +264,9 @@ static int networks_from_json(const json_t *array, struct container_config *conf
 			r = copy_string(n->address, sizeof(n->address), item, "address", err);
 		if (r == 0)
 			r = copy_string(n->mac, sizeof(n->mac), item, "mac", err);
+		if (r == 0 && json_object_get(item, "forwards"))
+			r = strv_from_json(json_object_get(item, "forwards"), "forwards",
+					   &n->forwards, err);
 		if (r < 0)
 			return r;
 		n->antispoof = json_is_true(json_object_get(item, "antispoof"));
@@ -544,4 +553,76 @@ char **strv_copy(char *const *strv)
 		}
 	}
 	return copy;
+}
+
+/* Removes every entry equal to SPEC from STRV, keeping the order of the others. */
+static size_t strv_remove(char **strv, const char *spec)
+{
+	size_t out = 0, removed = 0;
+
+	for (size_t i = 0; strv && strv[i]; i++) {
+		if (strcmp(strv[i], spec) == 0) {
+			free(strv[i]);
+			removed++;
+		} else {
+			strv[out++] = strv[i];
+		}
+	}
+	if (strv)
+		strv[out] = NULL;
+	return removed;
+}
+
+/* Appends a copy of SPEC to *STRV unless it is there already. */
+static int strv_add(char ***strv, const char *spec)
+{
+	size_t n = 0;
+	char **grown;
+
+	while (*strv && (*strv)[n]) {
+		if (strcmp((*strv)[n], spec) == 0)
+			return 0;
+		n++;
+	}
+	grown = realloc(*strv, (n + 2) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	*strv = grown;
+	grown[n] = strdup(spec);
+	grown[n + 1] = NULL;
+	return grown[n] ? 0 : -ENOMEM;
+}
+
+int container_forward_record(const struct reef_paths *paths, const char *name, const char *network,
+			     const char *spec, bool add, struct reef_error *err)
+{
+	struct container_config config = { 0 };
+	struct container_network *net = NULL;
+	size_t removed = 0;
+	int r;
+
+	r = container_config_read(paths, name, &config, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < config.n_networks; i++) {
+		if (add && network && strcmp(config.networks[i].network, network) == 0)
+			net = &config.networks[i];
+		if (!add)
+			removed += strv_remove(config.networks[i].forwards, spec);
+	}
+	if (!add)
+		removed += strv_remove(config.publish, spec);
+	if (!add && !removed)
+		r = error_set(err, ENOENT, "forward %s of '%s' not found in its config", spec,
+			      name);
+	else if (add && !net)
+		r = error_set(err, ENOENT, "container '%s' has no network '%s' in its config", name,
+			      network ? network : "");
+	else if (add && strv_add(&net->forwards, spec) < 0)
+		r = error_set(err, ENOMEM, "record forward %s", spec);
+	/* NOTE: a concurrent change of the same config (another port add) may be lost. */
+	if (r == 0)
+		r = container_config_write(paths, &config, err);
+	container_config_clear(&config);
+	return r;
 }

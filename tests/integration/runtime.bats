@@ -162,8 +162,10 @@ assert_no_trace() {
 	[ "$output" = hi ]
 	run bash -c "echo piped | nsenter --net=/run/netns/$NS $REEF exec c1 -- cat"
 	[ "$output" = piped ]
-	run reef exec -t c1 -- sh -c '[ -t 0 ] && [ -t 1 ] && echo terminal'
-	[[ "$output" == terminal* ]]
+	if command -v script >/dev/null; then
+		run script -qec "nsenter --net=/run/netns/$NS $REEF exec -t c1 -- sh -c '[ -t 0 ] && [ -t 1 ] && echo terminal'" /dev/null
+		[[ "$output" == terminal* ]]
+	fi
 	wait_until bash -c "nsenter --net=/run/netns/$NS $REEF logs c1 | grep -q to-stderr"
 	run reef logs c1
 	[[ "$output" == *to-stdout* ]]
@@ -234,6 +236,10 @@ assert_no_trace() {
 	run reef list
 	[[ "${lines[1]}" == "c1"*"stopped"* ]]
 	[ "$(info_field c1 .monitored)" = false ]
+	[ "$(info_field c1 .exit_code)" = null ]
+	run reef exec c1 -- true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'c1' is not running"* ]]
 	reef delete c1
 	assert_no_trace c1 "$instance"
 }
@@ -295,6 +301,48 @@ assert_no_trace() {
 	run script -qec "stty rows 33 cols 91; nsenter --net=/run/netns/$NS $REEF exec -t c1 -- stty size" /dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"33 91"* ]]
+}
+
+@test "exec -t gives a terminal of the container" {
+	command -v script >/dev/null || skip "script (util-linux) is missing"
+	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
+	for flags in -t -it -ti "-i -t"; do
+		run env TERM=vt100 script -qec "nsenter --net=/run/netns/$NS $REEF exec $flags c1 -- sh -c 'tty; stty -a >/dev/null && echo stty-ok; echo TERM=\$TERM'" /dev/null
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"/dev/pts/"* ]]
+		[[ "$output" != *"not a tty"* ]]
+		[[ "$output" == *stty-ok* ]]
+		[[ "$output" == *TERM=vt100* ]]
+	done
+	# Without TERM on the caller's side the default is xterm.
+	run env -u TERM script -qec "nsenter --net=/run/netns/$NS $REEF exec -t c1 -- sh -c 'echo TERM=\$TERM'" /dev/null
+	[[ "$output" == *TERM=xterm* ]]
+	# The terminal is the command's controlling terminal.
+	run script -qec "nsenter --net=/run/netns/$NS $REEF exec -t c1 -- sh -c 'cat /proc/self/stat'" /dev/null
+	[ "$status" -eq 0 ]
+	tty_nr=$(echo "$output" | tr -d '\r' | sed 's/.*) //' | awk '{ print $5 }')
+	[ "$tty_nr" -ne 0 ]
+}
+
+@test "exec -t without a terminal fails with one line" {
+	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
+	run reef exec -t c1 -- true </dev/null
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"the input device is not a terminal"* ]]
+	run reef exec -i c1 -- cat <<<hello
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+}
+
+@test "init shows as reef-init in ps" {
+	reef launch "$RUNTIME_ROOTFS" c1 --init -- sleep 1000
+	run reef exec c1 -- ps -o pid,args
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *" 1 reef-init" ]]
+	[[ "$output" != *launch* ]]
+	pid=$(info_field c1 .pid)
+	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" | tr -d ' ')" = reef-init ]
 }
 
 @test "logs -f follows until the container stops" {

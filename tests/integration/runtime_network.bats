@@ -134,3 +134,30 @@ endpoints_of() {
 	run nsenter --net="/run/netns/$NS" curl -sf -m 1 http://127.0.0.1:8080/hostname
 	[ "$status" -ne 0 ]
 }
+
+@test "port add forwards survive a restart" {
+	netd_start "$NS" "$REEF_ROOT"
+	reef network create web --subnet 10.79.0.0/24 >/dev/null
+	mkdir -p "$RUNTIME_ROOTFS/www"
+	echo restarted >"$RUNTIME_ROOTFS/www/index.html"
+	reef launch "$RUNTIME_ROOTFS" c1 --network web -p 8081:80 -- httpd -f -p 80 -h /www
+	reef port add c1 8080:80
+	[ "$(jq -c '.networks[0].forwards' "$REEF_ROOT/lib/containers/c1/config.json")" = '["8080:80"]' ]
+
+	reef restart -t 1 c1
+	run reef port list c1 --format json
+	[ "$(echo "$output" | jq -r '[.[].forward] | sort | join(" ")')" = "8080:80/tcp 8081:80/tcp" ]
+	ip netns exec "$NS" ip link set lo up
+	run wait_until ip netns exec "$NS" curl -sf -m 2 http://127.0.0.1:8080/
+	[ "$status" -eq 0 ]
+	run ip netns exec "$NS" curl -sf -m 2 http://127.0.0.1:8080/
+	[ "$output" = restarted ]
+
+	# Removed while stopped, a stored forward stays removed after the next start.
+	reef stop -t 1 c1
+	reef port remove c1 8080:80
+	reef port remove c1 8081:80
+	reef start c1
+	run reef port list c1
+	[ "${#lines[@]}" -eq 1 ]
+}
