@@ -193,6 +193,17 @@ static int network_change(struct fw_batch *b, const struct fw_network *net, bool
 	r = set_elem_change(b, FW_SET_BRIDGES, add, name, IFNAMSIZ, net->name, desc, err);
 	if (r >= 0 && net->internal)
 		r = set_elem_change(b, FW_SET_INTERNAL, add, name, IFNAMSIZ, net->name, desc, err);
+	for (int i = 0; r >= 0 && net->internal && i < 2; i++) {
+		const struct ip_addr *gw = i == 0 ? net->gateway4 : net->gateway6;
+		uint8_t key[IFNAMSIZ + 16] = { 0 };
+
+		if (!gw)
+			continue;
+		memcpy(key, name, IFNAMSIZ);
+		memcpy(key + IFNAMSIZ, gw->bytes, (size_t)ip_addr_size(gw));
+		r = set_elem_change(b, i == 0 ? FW_SET_INTERNAL_GW4 : FW_SET_INTERNAL_GW6, add, key,
+				    IFNAMSIZ + (uint32_t)ip_addr_size(gw), net->name, desc, err);
+	}
 	if (r >= 0 && !net->isolate)
 		r = set_elem_change(b, FW_SET_OPEN_PAIRS, add, pair, sizeof(pair), net->name, desc,
 				    err);

@@ -32,8 +32,11 @@ struct fw_network {
 	const char *bridge;		 /* interface name of the network's bridge */
 	const struct ip_prefix *subnet4; /* NULL: no IPv4 */
 	const struct ip_prefix *subnet6; /* NULL: no IPv6 */
-	bool internal;			 /* no traffic leaves the network except replies */
-	bool isolate;			 /* containers on the network may not reach each other */
+	const struct ip_addr *gateway4;	 /* the host's address on the network, or NULL */
+	const struct ip_addr *gateway6;
+	bool internal; /* no traffic leaves the network except replies; of the host it reaches
+			* only its gateway addresses */
+	bool isolate;  /* containers on the network may not reach each other */
 };
 
 struct fw_endpoint {

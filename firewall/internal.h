@@ -20,17 +20,19 @@ DEFINE_CLEANUP(struct nftnl_rule, nftnl_rule_free)
 DEFINE_CLEANUP(struct nftnl_set, nftnl_set_free)
 
 /* Sets and maps of reef's table; the rules refer to them by these names. */
-#define FW_SET_BRIDGES	  "bridges"    /* ifname: every reef bridge */
-#define FW_SET_INTERNAL	  "internal"   /* ifname: bridges of internal networks */
-#define FW_SET_OPEN_PAIRS "open_pairs" /* ifname . ifname: BR . BR of non-isolated networks */
-#define FW_SET_SUBNETS4	  "subnets4"   /* every reef IPv4 subnet */
-#define FW_SET_SUBNETS6	  "subnets6"
-#define FW_SET_NAT4	  "nat4" /* subnets of NAT networks, masqueraded on the way out */
-#define FW_SET_NAT6	  "nat6"
-#define FW_MAP_FWD4	  "fwd4"     /* ip daddr . l4proto . dport : ip . port */
-#define FW_MAP_FWD4_ANY	  "fwd4_any" /* l4proto . dport : ip . port, any local address */
-#define FW_MAP_FWD6	  "fwd6"
-#define FW_MAP_FWD6_ANY	  "fwd6_any"
+#define FW_SET_BRIDGES	    "bridges"	   /* ifname: every reef bridge */
+#define FW_SET_INTERNAL	    "internal"	   /* ifname: bridges of internal networks */
+#define FW_SET_INTERNAL_GW4 "internal_gw4" /* ifname . ip: BR . gateway of internal networks */
+#define FW_SET_INTERNAL_GW6 "internal_gw6"
+#define FW_SET_OPEN_PAIRS   "open_pairs" /* ifname . ifname: BR . BR of non-isolated networks */
+#define FW_SET_SUBNETS4	    "subnets4"	 /* every reef IPv4 subnet */
+#define FW_SET_SUBNETS6	    "subnets6"
+#define FW_SET_NAT4	    "nat4" /* subnets of NAT networks, masqueraded on the way out */
+#define FW_SET_NAT6	    "nat6"
+#define FW_MAP_FWD4	    "fwd4"     /* ip daddr . l4proto . dport : ip . port */
+#define FW_MAP_FWD4_ANY	    "fwd4_any" /* l4proto . dport : ip . port, any local address */
+#define FW_MAP_FWD6	    "fwd6"
+#define FW_MAP_FWD6_ANY	    "fwd6_any"
 
 #define FW_SPOOF_CHAIN_PREFIX "spoof-"
 

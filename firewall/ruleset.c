@@ -320,6 +320,8 @@ struct set_spec {
 static const struct set_spec set_specs[] = {
 	SET(FW_SET_BRIDGES, NFT_TYPE_IFNAME, IFNAMSIZ),
 	SET(FW_SET_INTERNAL, NFT_TYPE_IFNAME, IFNAMSIZ),
+	SET(FW_SET_INTERNAL_GW4, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IPADDR), IFNAMSIZ + 4),
+	SET(FW_SET_INTERNAL_GW6, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IP6ADDR), IFNAMSIZ + 16),
 	SET(FW_SET_OPEN_PAIRS, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IFNAME), 2 * IFNAMSIZ),
 	INTERVAL_SET(FW_SET_SUBNETS4, NFT_TYPE_IPADDR, 4),
 	INTERVAL_SET(FW_SET_SUBNETS6, NFT_TYPE_IP6ADDR, 16),
@@ -406,6 +408,7 @@ static const struct chain_spec chain_specs[] = {
 	{ .name = "output", .type = "nat", .hook = NF_INET_LOCAL_OUT, .prio = -100 },
 	{ .name = "postrouting", .type = "nat", .hook = NF_INET_POST_ROUTING, .prio = 100 },
 	{ .name = "forward", .type = "filter", .hook = NF_INET_FORWARD, .prio = 0 },
+	{ .name = "input", .type = "filter", .hook = NF_INET_LOCAL_IN, .prio = 0 },
 };
 
 static int chain_add(struct fw_batch *b, const struct chain_spec *spec, const char *device,
@@ -510,6 +513,87 @@ static int forward_rules_add(struct fw_batch *b, struct reef_error *err)
 	return rule_end(b, &rb, "nothing else enters a reef network", err);
 }
 
+/* Matches ICMPv6 to a destination whose first LEN bytes, masked by MASK, equal NET. */
+static void match_icmp6_daddr(struct rule_builder *rb, const uint8_t *net, const uint8_t *mask,
+			      uint32_t len)
+{
+	uint8_t icmp6 = IPPROTO_ICMPV6;
+
+	match_nfproto(rb, NFPROTO_IPV6);
+	expr_meta(rb, NFT_META_L4PROTO, NFT_REG_1);
+	expr_cmp(rb, NFT_CMP_EQ, &icmp6, 1);
+	expr_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, addr_offset(AF_INET6, false), len, NFT_REG_1);
+	expr_bitwise(rb, mask, len);
+	expr_cmp(rb, NFT_CMP_EQ, net, len);
+}
+
+/*
+ * The input chain: an internal network has no way out, and that includes
+ * the host itself.  From an internal bridge the host accepts replies to its
+ * own connections, anything addressed to that network's gateway addresses
+ * (ICMP and services on the gateway, as on any network), and ICMPv6 to
+ * link-local and multicast addresses for neighbour discovery.  Everything
+ * else, including the host's other addresses reached through a route the
+ * container added, is dropped.
+ */
+static int input_rules_add(struct fw_batch *b, struct reef_error *err)
+{
+	static const uint8_t ll_net[2] = { 0xfe, 0x80 }, ll_mask[2] = { 0xff, 0xc0 };
+	static const uint8_t mc_net[1] = { 0xff }, mc_mask[1] = { 0xff };
+	struct rule_builder rb;
+	int r;
+
+	rb = rule_begin("input");
+	match_ifname_set(&rb, NFT_META_IIFNAME, FW_SET_INTERNAL, false);
+	match_ct_bits(&rb, NFT_CT_STATE,
+		      NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+	expr_verdict(&rb, NF_ACCEPT);
+	r = rule_end(b, &rb, "replies to the host from internal networks", err);
+	if (r < 0)
+		return r;
+
+	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+		bool v4 = family == AF_INET;
+
+		rb = rule_begin("input");
+		match_nfproto(&rb, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+		expr_meta(&rb, NFT_META_IIFNAME, NFT_REG32_00);
+		expr_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, addr_offset(family, false),
+			     v4 ? 4 : 16, NFT_REG32_04);
+		expr_lookup(&rb, v4 ? FW_SET_INTERNAL_GW4 : FW_SET_INTERNAL_GW6, NFT_REG32_00, -1,
+			    false);
+		expr_verdict(&rb, NF_ACCEPT);
+		r = rule_end(b, &rb,
+			     v4 ? "internal networks reach their IPv4 gateway"
+				: "internal networks reach their IPv6 gateway",
+			     err);
+		if (r < 0)
+			return r;
+	}
+
+	rb = rule_begin("input");
+	match_ifname_set(&rb, NFT_META_IIFNAME, FW_SET_INTERNAL, false);
+	match_icmp6_daddr(&rb, ll_net, ll_mask, sizeof(ll_net));
+	expr_verdict(&rb, NF_ACCEPT);
+	r = rule_end(b, &rb, "ICMPv6 to link-local addresses from internal networks", err);
+	if (r < 0)
+		return r;
+
+	rb = rule_begin("input");
+	match_ifname_set(&rb, NFT_META_IIFNAME, FW_SET_INTERNAL, false);
+	match_icmp6_daddr(&rb, mc_net, mc_mask, sizeof(mc_net));
+	expr_verdict(&rb, NF_ACCEPT);
+	r = rule_end(b, &rb, "ICMPv6 to multicast addresses from internal networks", err);
+	if (r < 0)
+		return r;
+
+	rb = rule_begin("input");
+	match_ifname_set(&rb, NFT_META_IIFNAME, FW_SET_INTERNAL, false);
+	expr_counter(&rb);
+	expr_verdict(&rb, NF_DROP);
+	return rule_end(b, &rb, "internal networks reach nothing else on the host", err);
+}
+
 static int postrouting_rules_add(struct fw_batch *b, struct reef_error *err)
 {
 	struct rule_builder rb;
@@ -601,10 +685,10 @@ static int guard_rules_add(struct fw_batch *b, struct reef_error *err)
 	return rule_end(b, &rb, "no loopback sources from containers", err);
 }
 
-/* 4 DNAT rules each in prerouting and output, 5 postrouting, 5 forward, 2 guard. */
+/* 4 DNAT rules each in prerouting and output, 5 postrouting, 5 forward, 2 guard, 6 input. */
 long ruleset_rule_count(void)
 {
-	return 4 + 4 + 5 + 5 + 2;
+	return 4 + 4 + 5 + 5 + 2 + 6;
 }
 
 int ruleset_build(struct fw_batch *b, struct reef_error *err)
@@ -626,6 +710,8 @@ int ruleset_build(struct fw_batch *b, struct reef_error *err)
 		r = postrouting_rules_add(b, err);
 	if (r >= 0)
 		r = forward_rules_add(b, err);
+	if (r >= 0)
+		r = input_rules_add(b, err);
 	if (r < 0)
 		return r;
 	b->rule_delta += ruleset_rule_count();

@@ -27,24 +27,54 @@ static int port_parse(const char *text, size_t len, uint16_t *ret)
 	return 0;
 }
 
-/* Parses "HPORT[-HEND]:CPORT" from TEXT. */
-static int ports_parse(const char *text, struct fw_forward_spec *spec)
+/* Parses one port of a spec; WHAT names it in the error ("host port"). */
+static int spec_port_parse(const char *spec_text, const char *what, const char *text, size_t len,
+			   uint16_t *ret, struct reef_error *err)
+{
+	if (port_parse(text, len, ret) == 0)
+		return 0;
+	if (len == 0)
+		return error_set(err, EINVAL,
+				 "invalid port forward '%s': the %s is missing; " SPEC_SYNTAX,
+				 spec_text, what);
+	return error_set(err, EINVAL,
+			 "invalid port forward '%s': %s '%.*s' is not a number from 1 to 65535",
+			 spec_text, what, (int)len, text);
+}
+
+/*
+ * Parses "HPORT[-HEND]:CPORT" from TEXT.  The container side is one port:
+ * a host range maps port for port onto the container ports from CPORT on.
+ */
+static int ports_parse(const char *spec_text, const char *text, struct fw_forward_spec *spec,
+		       struct reef_error *err)
 {
 	const char *colon = strchr(text, ':'), *dash;
 
 	if (!colon || strchr(colon + 1, ':'))
-		return -EINVAL;
+		return error_set(err, EINVAL, "invalid port forward '%s': " SPEC_SYNTAX, spec_text);
+	if (strchr(colon + 1, '-'))
+		return error_set(
+			err, EINVAL,
+			"invalid port forward '%s': the container side takes one port, not "
+			"a range: HPORT-HEND:CPORT maps the host ports onto CPORT, CPORT+1 "
+			"and on (9000-9002:80 maps 9000 to 80, 9001 to 81, 9002 to 82)",
+			spec_text);
 	dash = memchr(text, '-', (size_t)(colon - text));
 	if (dash) {
-		if (port_parse(text, (size_t)(dash - text), &spec->host_port) < 0 ||
-		    port_parse(dash + 1, (size_t)(colon - dash - 1), &spec->host_port_end) < 0)
+		if (spec_port_parse(spec_text, "host port", text, (size_t)(dash - text),
+				    &spec->host_port, err) < 0 ||
+		    spec_port_parse(spec_text, "last host port", dash + 1,
+				    (size_t)(colon - dash - 1), &spec->host_port_end, err) < 0)
 			return -EINVAL;
 	} else {
-		if (port_parse(text, (size_t)(colon - text), &spec->host_port) < 0)
+		if (spec_port_parse(spec_text, "host port", text, (size_t)(colon - text),
+				    &spec->host_port, err) < 0)
 			return -EINVAL;
 		spec->host_port_end = spec->host_port;
 	}
-	return port_parse(colon + 1, strlen(colon + 1), &spec->container_port);
+	return spec_port_parse(spec_text, "container port", colon + 1, strlen(colon + 1),
+			       &spec->container_port, err);
 }
 
 /* Splits a leading "HOSTIP:" (IPv6 in brackets) off TEXT; *RET_REST points after it. */
@@ -103,10 +133,8 @@ int fw_forward_spec_parse(const char *text, struct fw_forward_spec *ret, struct 
 				 "brackets, as in [fd00::1]:8080:80",
 				 text);
 	}
-	if (ports_parse(rest, &spec) < 0)
-		return error_set(err, EINVAL,
-				 "invalid port forward '%s': ports are 1 to 65535; " SPEC_SYNTAX,
-				 text);
+	if (ports_parse(text, rest, &spec, err) < 0)
+		return -EINVAL;
 	if (spec.host_port_end < spec.host_port)
 		return error_set(err, EINVAL,
 				 "invalid port forward '%s': the host port range ends before it "

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,8 @@ static void fw_network_fill(const struct store_network *rec, struct fw_network *
 		.bridge = rec->ifname,
 		.subnet4 = rec->pool4.present ? &rec->pool4.subnet : NULL,
 		.subnet6 = rec->pool6.present ? &rec->pool6.subnet : NULL,
+		.gateway4 = rec->pool4.present ? &rec->pool4.gateway : NULL,
+		.gateway6 = rec->pool6.present ? &rec->pool6.gateway : NULL,
 		.internal = rec->internal,
 		.isolate = rec->isolate,
 	};
@@ -185,7 +189,10 @@ int netd_fw_rebuild(struct netd *netd, struct reef_error *err)
 	if (!b)
 		return error_set(err, ENOMEM, "rebuild table inet %s", FW_TABLE);
 	r = snapshot_take(netd, &snap, err);
-	if (r == 0)
+	/* Without a network reef needs no table, and leaves none behind. */
+	if (r == 0 && snap.state.n_networks == 0)
+		r = fw_batch_table_delete(b, err);
+	else if (r == 0)
 		r = fw_batch_rebuild(b, &snap.state, err);
 	if (r == 0)
 		r = fw_commit(netd->fw, b, err);
@@ -279,6 +286,16 @@ static int commit_or_rebuild(struct netd *netd, struct fw_batch *b, struct reef_
 	return r;
 }
 
+/* Whether a network other than NAME needs reef's table; without one the table does not exist. */
+static bool fw_other_network_exists(const struct netd *netd, const char *name)
+{
+	for (const struct netd_network *net = netd->networks; net; net = net->next) {
+		if (network_has_firewall(&net->rec) && strcmp(net->rec.name, name) != 0)
+			return true;
+	}
+	return false;
+}
+
 int netd_fw_network_add(struct netd *netd, const struct store_network *rec, struct reef_error *err)
 {
 	_cleanup_batch_ struct fw_batch *b = NULL;
@@ -291,7 +308,14 @@ int netd_fw_network_add(struct netd *netd, const struct store_network *rec, stru
 	if (!b)
 		return error_set(err, ENOMEM, "firewall of network '%s'", rec->name);
 	fw_network_fill(rec, &fn);
-	r = fw_batch_network_add(b, &fn, err);
+	if (fw_other_network_exists(netd, rec->name)) {
+		r = fw_batch_network_add(b, &fn, err);
+	} else {
+		/* The first network: the table was deleted with the last one, build it again. */
+		struct fw_state state = { .networks = &fn, .n_networks = 1 };
+
+		r = fw_batch_rebuild(b, &state, err);
+	}
 	if (r == 0)
 		r = commit_or_rebuild(netd, b, err);
 	if (r < 0)
@@ -346,6 +370,9 @@ int netd_fw_network_remove(struct netd *netd, const struct netd_network *net,
 	fw_network_fill(&net->rec, &fn);
 	if (r == 0)
 		r = fw_batch_network_remove(b, &fn, err);
+	/* The last network takes the table with it; the elements go first so their flushes run. */
+	if (r == 0 && !fw_other_network_exists(netd, net->rec.name))
+		r = fw_batch_table_delete(b, err);
 	if (r == 0)
 		r = commit_or_rebuild(netd, b, err);
 	return r < 0 ? error_prefix(err, "firewall") : 0;
@@ -371,6 +398,36 @@ int netd_fw_endpoint_detach(struct netd *netd, const struct store_endpoint *ep,
 /* Returns whether a local socket listens on a port of SPEC (TCP) or is bound to one (UDP). */
 static bool host_port_busy(const struct fw_forward_spec *spec, char *who, size_t size);
 
+/*
+ * Returns whether ADDR is an address of an interface in this network
+ * namespace.  Binding a socket to it is the kernel's own answer, the same
+ * one a process that listens on the address would get.
+ */
+static bool host_addr_is_local(const struct ip_addr *addr)
+{
+	_cleanup_(close_fd) int fd = -1;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+
+	if (addr->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr->bytes, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, addr->bytes, 16);
+		len = sizeof(*sin6);
+	}
+	fd = socket(addr->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true; /* cannot tell: leave the decision to the forward itself */
+	return bind(fd, (struct sockaddr *)&ss, len) == 0 || errno != EADDRNOTAVAIL;
+}
+
 int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bool force,
 		       struct reef_error *err)
 {
@@ -380,6 +437,16 @@ int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bo
 	int r;
 
 	fw_forward_spec_format(spec, text, sizeof(text));
+	if (spec->has_host_addr && !host_addr_is_local(&spec->host_addr)) {
+		char addr[IP_ADDR_STRLEN];
+
+		ip_addr_format(&spec->host_addr, addr);
+		return error_set(err, EADDRNOTAVAIL,
+				 "forward %s: %s is not an address of this host: use one of the "
+				 "host's own addresses, or leave the address out to forward from "
+				 "all of them",
+				 text, addr);
+	}
 	r = store_forward_conflict(netd->store, spec, &owner, &found, err);
 	if (r < 0)
 		return r;
@@ -484,10 +551,12 @@ static int endpoint_find(struct netd *netd, const char *container, const char *n
 				 "port list'",
 				 container, network);
 	if (n == 0)
-		return error_set(err, ENOENT,
-				 "container '%s' is not attached to any network: launch it with "
-				 "--network first",
-				 container);
+		return error_set(
+			err, ENOENT,
+			"container '%s' not found: no container of that name has a network "
+			"endpoint; check the name, and launch the container with --network "
+			"to forward ports to it",
+			container);
 	if (n > 1)
 		return error_set(err, EINVAL,
 				 "container '%s' is attached to %zu networks: name the network of "

@@ -2,14 +2,13 @@
 /* Facts about the host that policy reads (processes, resolv.conf), and interface names. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "kernel.h"
 #include "netd.h"
 
 int proc_start_time(pid_t pid, unsigned long long *ret, struct reef_error *err)
@@ -111,27 +110,5 @@ void netd_ifname_hash(const char *prefix, const char *key, unsigned attempt, cha
 
 int host_address_owner(const struct ip_addr *addr, char ret_ifname[16], struct reef_error *err)
 {
-	struct ifaddrs *list, *ifa;
-	const char *owner = "";
-	struct ip_addr found;
-
-	if (getifaddrs(&list) < 0)
-		return error_set_errno(err, errno, "list the host's addresses");
-	for (ifa = list; ifa && owner[0] == '\0'; ifa = ifa->ifa_next) {
-		const struct sockaddr *sa = ifa->ifa_addr;
-
-		if (!sa || sa->sa_family != addr->family)
-			continue;
-		if (sa->sa_family == AF_INET)
-			ip_addr_from_bytes(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-					   &found);
-		else
-			ip_addr_from_bytes(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-					   &found);
-		if (ip_addr_equal(&found, addr))
-			owner = ifa->ifa_name;
-	}
-	snprintf(ret_ifname, 16, "%s", owner);
-	freeifaddrs(list);
-	return 0;
+	return kernel_address_owner(addr, ret_ifname, err);
 }

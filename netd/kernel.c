@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <net/if.h>
+
 #include <linux/rtnetlink.h>
 #include <netlink/cache.h>
 #include <netlink/route/addr.h>
@@ -277,6 +279,49 @@ int kernel_default_mtu(unsigned *ret, struct reef_error *err)
 out:
 	netlink_close(&nl);
 	return r;
+}
+
+/*
+ * Reads only the address list.  getifaddrs() also dumps every link with its
+ * statistics, which costs time in proportion to the veth host ends and made
+ * each attach slower as a bridge grew.  The host ends have no addresses.
+ */
+int kernel_address_owner(const struct ip_addr *addr, char ret_ifname[16], struct reef_error *err)
+{
+	_cleanup_(nl_cache_free_cleanup) struct nl_cache *addrs = NULL;
+	struct nl_object *obj;
+	struct netlink nl;
+	int ifindex = 0;
+	int r;
+
+	r = netlink_open(&nl, err);
+	if (r < 0)
+		return r;
+	r = rtnl_addr_alloc_cache(nl.sock, &addrs);
+	if (r < 0) {
+		r = netlink_error(&nl, r, err, "list the host's addresses");
+		netlink_close(&nl);
+		return r;
+	}
+	netlink_close(&nl);
+
+	for (obj = nl_cache_get_first(addrs); obj && !ifindex; obj = nl_cache_get_next(obj)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)obj;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		struct ip_addr found;
+
+		if (!local || nl_addr_get_family(local) != addr->family ||
+		    nl_addr_get_len(local) != (unsigned)ip_addr_size(addr))
+			continue;
+		ip_addr_from_bytes(addr->family, nl_addr_get_binary_addr(local), &found);
+		if (ip_addr_equal(&found, addr))
+			ifindex = rtnl_addr_get_ifindex(a);
+	}
+
+	ret_ifname[0] = '\0';
+	if (ifindex && !if_indextoname(ifindex, ret_ifname))
+		snprintf(ret_ifname, 16, "if%d", ifindex);
+	return 0;
 }
 
 bool kernel_link_exists(const char *ifname)

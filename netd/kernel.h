@@ -75,6 +75,12 @@ void kernel_used_subnets_free(struct ipam_used_subnet *used, size_t n);
 /* MTU of the interface carrying the default route (IPv4, else IPv6); 1500 without one. */
 int kernel_default_mtu(unsigned *ret, struct reef_error *err);
 
+/*
+ * Looks ADDR up among the addresses in reef-netd's namespace and sets
+ * RET_IFNAME to the interface that has it, or to "" when none has it.
+ */
+int kernel_address_owner(const struct ip_addr *addr, char ret_ifname[16], struct reef_error *err);
+
 bool kernel_link_exists(const char *ifname);
 /* Deletes IFNAME whatever its owner; a link already gone is not an error. */
 int kernel_link_delete(const char *ifname, struct reef_error *err);

@@ -34,11 +34,11 @@ teardown() {
 @test "rebuild creates the fixed rules" {
 	run fw_json
 	[ "$status" -eq 0 ]
-	for chain in guard prerouting output postrouting forward; do
+	for chain in guard prerouting output postrouting forward input; do
 		echo "$output" | jq -e ".nftables[] | select(.chain.name == \"$chain\")"
 	done
 	rules=$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')
-	[ "$rules" -eq 20 ]
+	[ "$rules" -eq 26 ]
 	elems=$(echo "$output" | jq -c '.nftables[] | select(.set.name == "bridges") | .set.elem')
 	[[ "$elems" == *rba* && "$elems" == *rbb* && "$elems" == *rbi* ]]
 	run fw check
@@ -273,7 +273,7 @@ for i in range(40):
 	EOF
 	fw rebuild "@$BATS_TEST_TMPDIR/big.json"
 	run fw_json
-	[ "$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')" -eq 20 ]
+	[ "$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')" -eq 26 ]
 	[ "$(echo "$output" | jq '[.nftables[] | select(.map.name == "fwd4_any") | .map.elem[]] | length')" -eq 10000 ]
 	fw forward-add "{$WEB_A,\"proto\":\"tcp\",\"host_port\":8080,\"container_port\":80}"
 	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"

@@ -104,6 +104,36 @@ map_elements() {
 	[ "$status" -ne 0 ]
 }
 
+@test "internal networks reach only their own gateway on the host" {
+	reef network create closed --subnet 10.91.2.0/24 --ipv6 fd00:91:2::/64 --internal >/dev/null
+	read -r CLOSED closed_pid < <(standin_start closed)
+	container closed "$CLOSED" "$closed_pid" closed
+	container web "$WEB" "$web_pid" lab
+	# A host service on every address of the host.
+	fw_httpd "$HOST" 8099 host
+
+	# The network's own gateway works: ICMP, services, and IPv6 neighbour discovery.
+	ns_ping "$CLOSED" 10.91.2.1
+	run fw_get "$CLOSED" "http://10.91.2.1:8099/"
+	[ "$output" = host ]
+	ip netns exec "$CLOSED" ping -6 -c 1 -W 2 fd00:91:2::1 >/dev/null
+
+	# The host's other addresses are closed, even through a route the container adds.
+	ip -n "$CLOSED" route add "$FW_HOST_IP/32" via 10.91.2.1
+	ip -n "$CLOSED" route add 10.91.0.1/32 via 10.91.2.1
+	run fw_get "$CLOSED" "http://$FW_HOST_IP:8099/"
+	[ "$status" -ne 0 ]
+	run fw_get "$CLOSED" "http://10.91.0.1:8099/"
+	[ "$status" -ne 0 ]
+	! ns_ping "$CLOSED" "$FW_HOST_IP"
+
+	# Other networks still reach the host, and the host still reaches the container.
+	run fw_get "$WEB" "http://10.91.0.1:8099/"
+	[ "$output" = host ]
+	run fw_get "$HOST" "http://10.91.2.2/"
+	[ "$output" = closed ]
+}
+
 @test "daemon restores a flushed ruleset within a second" {
 	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp"]'
 	before=$(fw_elements)
@@ -116,6 +146,41 @@ map_elements() {
 	grep -q "table inet reef was changed by another program; restored it" "$ROOT/netd.log"
 	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"
 	[ "$output" = web ]
+}
+
+# Whether $HOST has reef's table.
+reef_table_exists() {
+	ip netns exec "$HOST" nft list tables | grep -qx "table inet reef"
+}
+
+@test "deleting the last network deletes table inet reef" {
+	container web "$WEB" "$web_pid" lab ',"forwards":["8080:80/tcp"]'
+	reef network delete other >/dev/null
+	reef_table_exists
+	reef network delete lab --force >/dev/null
+	! reef_table_exists
+	# The monitor must not bring back a table reef deleted itself.
+	sleep 0.5
+	! reef_table_exists
+	! grep -q "restored it" "$ROOT/netd.log"
+	# A restart without networks builds none either.
+	netd_stop "$ROOT"
+	netd_start "$HOST" "$ROOT"
+	! reef_table_exists
+
+	# The first network builds it again, and it still recovers from a flush.
+	reef network create lab --subnet 10.91.0.0/24 >/dev/null
+	reef_table_exists
+	container peer "$PEER" "$peer_pid" lab ',"forwards":["8081:80/tcp"]'
+	run fw_get "$LAN" "http://$FW_HOST_IP:8081/"
+	[ "$output" = peer ]
+	ip netns exec "$HOST" nft flush ruleset
+	for _ in $(seq 10); do
+		reef_table_exists && break
+		sleep 0.1
+	done
+	run fw_get "$LAN" "http://$FW_HOST_IP:8081/"
+	[ "$output" = peer ]
 }
 
 @test "daemon restart keeps every forward" {
@@ -175,6 +240,35 @@ map_elements() {
 	[[ "$output" == *"invalid port forward '8080:99999'"* ]]
 }
 
+@test "reef port add explains what is wrong with a forward" {
+	container web "$WEB" "$web_pid" lab
+	# An address that is no address of reef-netd's namespace.
+	run reef port add web 192.0.2.77:9300:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"192.0.2.77 is not an address of this host"* ]]
+	[ "$(db_count forwards)" -eq 0 ]
+	run reef port add web "$FW_HOST_IP:9300:80"
+	[ "$status" -eq 0 ]
+
+	run reef port add nosuch 9400:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container 'nosuch' not found"* ]]
+
+	run reef port add web 9100-9200:80-90
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the container side takes one port, not a range"* ]]
+	run reef port add web 9100:http
+	[[ "$output" == *"container port 'http' is not a number from 1 to 65535"* ]]
+	run reef port add web 0:80
+	[[ "$output" == *"host port '0' is not a number from 1 to 65535"* ]]
+
+	# A host range maps port for port from the container port on.
+	run reef port add web 9000-9001:80
+	[ "$status" -eq 0 ]
+	run fw_get "$LAN" "http://$FW_HOST_IP:9001/"
+	[ "$output" = web-81 ]
+}
+
 @test "daemon anti-spoofing on attach" {
 	container web "$WEB" "$web_pid" lab
 	container peer "$PEER" "$peer_pid" lab ',"antispoof":true'
@@ -198,7 +292,7 @@ map_elements() {
 	    INSERT INTO forwards SELECT 'web', 'lab', 6, '', 20000 + i, 20000 + i, 80 FROM n;"
 	netd_start "$HOST" "$ROOT"
 	run fw_json
-	[ "$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')" -eq 20 ]
+	[ "$(echo "$output" | jq '[.nftables[] | select(.rule)] | length')" -eq 26 ]
 	[ "$(echo "$output" | jq '[.nftables[] | select(.map.name == "fwd4_any") | .map.elem[]] | length')" -eq 10000 ]
 	reef port add web 8080:80
 	run fw_get "$LAN" "http://$FW_HOST_IP:8080/"

@@ -536,9 +536,9 @@ static void test_rebuild_whole_table(void **state)
 		stats_add(&stats, p.msgs[i]);
 	assert_int_equal(stats.tables_new, 2);
 	assert_int_equal(stats.tables_del, 1);
-	assert_int_equal(stats.sets, 11);
-	assert_int_equal(stats.chains, 5);
-	assert_int_equal(stats.rules, 20);
+	assert_int_equal(stats.sets, 13);
+	assert_int_equal(stats.chains, 6);
+	assert_int_equal(stats.rules, 26);
 	assert_true(stats.dnat_any4_seen);
 	assert_int_equal(msg_type(p.msgs[p.n - 1]), NFT_MSG_NEWSETELEM);
 	fw_batch_free(b);
