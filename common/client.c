@@ -70,7 +70,7 @@ const char *netd_errno_to_error_code(int errnum)
 		return "invalid";
 	if (errnum == EACCES)
 		return "forbidden";
-	if (errnum == ENOTEMPTY || errnum == EADDRINUSE)
+	if (errnum == ENOTEMPTY || errnum == EADDRINUSE || errnum == ENOSPC)
 		return "conflict";
 	if (errnum == ENODEV || errnum == ESRCH)
 		return "not_found";
