@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "../common/client.h"
 #include "../common/error.h"
@@ -47,6 +48,16 @@ int cli_client(struct cli_context *ctx, struct netd_client **ret, struct reef_er
 
 /* Parses "--format table|json" at ARGV[*I]; returns 1 when consumed, 0 when not, <0 on error. */
 int cli_parse_format(struct cli_context *ctx, int argc, char **argv, int *i);
+
+/*
+ * Runs the subcommand of a command group named by ARGV[0], after taking
+ * --format out of ARGV wherever it stands.  --help anywhere, or no
+ * subcommand, prints USAGE; an unknown subcommand is an error that lists
+ * CHOICES ("create, list, show or delete").
+ */
+int cli_subcommand_run(struct cli_context *ctx, int argc, char **argv, const char *group,
+		       const struct cli_command *subcommands, size_t n_subcommands,
+		       void (*usage)(FILE *out), const char *choices);
 
 /* True for "-h" and "--help". */
 bool cli_is_help(const char *arg);

@@ -343,41 +343,13 @@ static int network_delete(struct cli_context *ctx, int argc, char **argv)
 
 int cli_network_run(struct cli_context *ctx, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(struct cli_context *ctx, int argc, char **argv);
-	} subcommands[] = {
-		{ "create", network_create }, { "list", network_list },
-		{ "ls", network_list },	      { "show", network_show },
-		{ "delete", network_delete }, { "rm", network_delete },
+	static const struct cli_command subcommands[] = {
+		{ "create", NULL, network_create }, { "list", NULL, network_list },
+		{ "ls", NULL, network_list },	    { "show", NULL, network_show },
+		{ "delete", NULL, network_delete }, { "rm", NULL, network_delete },
 	};
-	int n = 0;
 
-	/* --format may come anywhere after the group name; take it out before dispatching. */
-	for (int i = 0; i < argc; i++) {
-		int r = cli_parse_format(ctx, argc, argv, &i);
-
-		if (r < 0)
-			return -r;
-		if (r == 0)
-			argv[n++] = argv[i];
-	}
-	argc = n;
-	if (argc == 0 || cli_is_help(argv[0])) {
-		network_usage(argc == 0 ? stderr : stdout);
-		return argc == 0 ? 2 : 0;
-	}
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-		if (strcmp(argv[0], subcommands[i].name) != 0)
-			continue;
-		for (int j = 1; j < argc; j++) {
-			if (cli_is_help(argv[j])) {
-				network_usage(stdout);
-				return 0;
-			}
-		}
-		return subcommands[i].run(ctx, argc - 1, argv + 1);
-	}
-	return cli_failf(2, "unknown command 'network %s': use create, list, show or delete",
-			 argv[0]);
+	return cli_subcommand_run(ctx, argc, argv, "network", subcommands,
+				  sizeof(subcommands) / sizeof(subcommands[0]), network_usage,
+				  "create, list, show or delete");
 }

@@ -136,3 +136,37 @@ int cli_parse_format(struct cli_context *ctx, int argc, char **argv, int *i)
 		return -cli_failf(2, "invalid --format '%s': give table or json", value);
 	return 1;
 }
+
+int cli_subcommand_run(struct cli_context *ctx, int argc, char **argv, const char *group,
+		       const struct cli_command *subcommands, size_t n_subcommands,
+		       void (*usage)(FILE *out), const char *choices)
+{
+	int n = 0;
+
+	/* --format may come anywhere after the group name; take it out before dispatching. */
+	for (int i = 0; i < argc; i++) {
+		int r = cli_parse_format(ctx, argc, argv, &i);
+
+		if (r < 0)
+			return -r;
+		if (r == 0)
+			argv[n++] = argv[i];
+	}
+	argc = n;
+	if (argc == 0 || cli_is_help(argv[0])) {
+		usage(argc == 0 ? stderr : stdout);
+		return argc == 0 ? 2 : 0;
+	}
+	for (size_t i = 0; i < n_subcommands; i++) {
+		if (strcmp(argv[0], subcommands[i].name) != 0)
+			continue;
+		for (int j = 1; j < argc; j++) {
+			if (cli_is_help(argv[j])) {
+				usage(stdout);
+				return 0;
+			}
+		}
+		return subcommands[i].run(ctx, argc - 1, argv + 1);
+	}
+	return cli_failf(2, "unknown command '%s %s': use %s", group, argv[0], choices);
+}

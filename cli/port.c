@@ -204,39 +204,13 @@ static int port_remove(struct cli_context *ctx, int argc, char **argv)
 
 int cli_port_run(struct cli_context *ctx, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(struct cli_context *ctx, int argc, char **argv);
-	} subcommands[] = {
-		{ "add", port_add },	   { "list", port_list }, { "ls", port_list },
-		{ "remove", port_remove }, { "rm", port_remove },
+	static const struct cli_command subcommands[] = {
+		{ "add", NULL, port_add },   { "list", NULL, port_list },
+		{ "ls", NULL, port_list },   { "remove", NULL, port_remove },
+		{ "rm", NULL, port_remove },
 	};
-	int n = 0;
 
-	/* --format may come anywhere after the group name; take it out before dispatching. */
-	for (int i = 0; i < argc; i++) {
-		int r = cli_parse_format(ctx, argc, argv, &i);
-
-		if (r < 0)
-			return -r;
-		if (r == 0)
-			argv[n++] = argv[i];
-	}
-	argc = n;
-	if (argc == 0 || cli_is_help(argv[0])) {
-		port_usage(argc == 0 ? stderr : stdout);
-		return argc == 0 ? 2 : 0;
-	}
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-		if (strcmp(argv[0], subcommands[i].name) != 0)
-			continue;
-		for (int j = 1; j < argc; j++) {
-			if (cli_is_help(argv[j])) {
-				port_usage(stdout);
-				return 0;
-			}
-		}
-		return subcommands[i].run(ctx, argc - 1, argv + 1);
-	}
-	return cli_failf(2, "unknown command 'port %s': use add, list or remove", argv[0]);
+	return cli_subcommand_run(ctx, argc, argv, "port", subcommands,
+				  sizeof(subcommands) / sizeof(subcommands[0]), port_usage,
+				  "add, list or remove");
 }

@@ -38,35 +38,36 @@ static void *archive_symbol(const char *name)
 
 	pthread_once(&archive_once, archive_library_load);
 	if (!archive_library) {
-		fprintf(stderr, "reef: load %s failed: %s: install libarchive13\n",
-			ARCHIVE_LIBRARY, dlerror());
+		fprintf(stderr, "reef: load %s failed: %s: install libarchive13\n", ARCHIVE_LIBRARY,
+			dlerror());
 		exit(EXIT_FAILURE);
 	}
 	fn = dlsym(archive_library, name);
 	if (!fn) {
-		fprintf(stderr, "reef: function %s is missing in %s: install libarchive 3.6 or newer\n",
+		fprintf(stderr,
+			"reef: function %s is missing in %s: install libarchive 3.6 or newer\n",
 			name, ARCHIVE_LIBRARY);
 		exit(EXIT_FAILURE);
 	}
 	return fn;
 }
 
-#define LAZY(ret, name, params, args)                                   \
-	ret name params                                                 \
-	{                                                               \
-		static ret(*fn) params;                                 \
-		if (!fn)                                                \
-			fn = (ret(*) params)archive_symbol(#name);      \
-		return fn args;                                         \
+#define LAZY(ret, name, params, args)                              \
+	ret name params                                            \
+	{                                                          \
+		static ret(*fn) params;                            \
+		if (!fn)                                           \
+			fn = (ret(*) params)archive_symbol(#name); \
+		return fn args;                                    \
 	}
 
-#define LAZY_VOID(name, params, args)                                   \
-	void name params                                                \
-	{                                                               \
-		static void(*fn) params;                                \
-		if (!fn)                                                \
-			fn = (void(*) params)archive_symbol(#name);     \
-		fn args;                                                \
+#define LAZY_VOID(name, params, args)                               \
+	void name params                                            \
+	{                                                           \
+		static void(*fn) params;                            \
+		if (!fn)                                            \
+			fn = (void(*) params)archive_symbol(#name); \
+		fn args;                                            \
 	}
 
 typedef struct archive *archive_ptr;
@@ -123,8 +124,7 @@ LAZY(int, archive_write_close, (struct archive * a), (a))
 LAZY(la_ssize_t, archive_write_data, (struct archive * a, const void *buf, size_t size),
      (a, buf, size))
 LAZY(la_ssize_t, archive_write_data_block,
-     (struct archive * a, const void *buf, size_t size, la_int64_t offset),
-     (a, buf, size, offset))
+     (struct archive * a, const void *buf, size_t size, la_int64_t offset), (a, buf, size, offset))
 LAZY(archive_ptr, archive_write_disk_new, (void), ())
 LAZY(int, archive_write_disk_set_options, (struct archive * a, int flags), (a, flags))
 LAZY(int, archive_write_finish_entry, (struct archive * a), (a))
