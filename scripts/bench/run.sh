@@ -23,6 +23,10 @@ for script in scripts/bench/bench-*.sh; do
 	fi
 	echo >>"$tmp"
 done
-cp "$tmp" "$out"
+mkdir -p "$(dirname "$out")"
+if ! cp "$tmp" "$out"; then
+	echo "bench: could not write $out" >&2
+	exit 1
+fi
 echo "bench: results in $out" >&2
 exit $status
