@@ -11,10 +11,10 @@
 # removes everything it created unless given --keep.
 #
 # Usage: scripts/demo.sh [--keep]
-# Environment: REEF_ROOT (state directory, as for reef), REEF and REEF_NETD
-# (the binaries; default: this tree's build/), DEMO_HOST_ADDR (the host
-# address to test the published port on; default: the first global IPv4
-# address of this network namespace).
+# Environment: REEF_ROOT selects the state directory, as for reef.  REEF and
+# REEF_NETD name the binaries (default: this tree's build/).  DEMO_HOST_ADDR
+# is the host address to test the published port on (default: the first
+# global IPv4 address of this network namespace).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 REEF=${REEF:-$here/../build/reef}

@@ -51,8 +51,8 @@ if [ "$mode" != unit ]; then
 		for suite in "${suites[@]}"; do
 			REEF_BUILD="$PWD/${BUILD:-build}" bats --tap "$suite" >"$log" 2>&1
 			status=$?
-			# A suite that fails once is run again, so that one load-dependent
-			# failure does not hide the rest of the run; the first failure is
+			# A suite that fails once is run again, because one load-dependent
+			# failure should not decide a whole run.  The first failure is
 			# printed in full and counted as flaky, so it stays visible.
 			if grep -qE '^not ok ' "$log"; then
 				echo "FLAKY?: $(basename "$suite") failed once; its output:"
