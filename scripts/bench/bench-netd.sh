@@ -27,14 +27,18 @@ log() {
 
 cleanup() {
 	local pid
-	[ -f "$WORK/netd.pid" ] && kill "$(cat "$WORK/netd.pid")" 2>/dev/null
+	# Every step may find its object gone already; under set -e a failed
+	# kill or delete would end the cleanup and leak the namespaces.
+	if [ -f "$WORK/netd.pid" ]; then
+		kill "$(cat "$WORK/netd.pid")" 2>/dev/null || true
+	fi
 	for pid in "${SLEEPERS[@]}"; do
-		kill -9 "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null || true
 	done
 	for i in $(seq "$MAX"); do
-		ip netns del "$PREFIX-c$i" 2>/dev/null
+		ip netns del "$PREFIX-c$i" 2>/dev/null || true
 	done
-	ip netns del "$HOST" 2>/dev/null
+	ip netns del "$HOST" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
