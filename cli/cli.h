@@ -51,7 +51,7 @@ int cli_parse_format(struct cli_context *ctx, int argc, char **argv, int *i);
 
 /*
  * Runs the subcommand of a command group named by ARGV[0], after taking
- * --format out of ARGV wherever it stands.  --help anywhere, or no
+ * --format out of ARGV wherever it appears.  --help anywhere, or no
  * subcommand, prints USAGE; an unknown subcommand is an error that lists
  * CHOICES ("create, list, show or delete").
  */

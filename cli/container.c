@@ -90,7 +90,7 @@ static const char logs_usage[] =
 	"  -f, --follow         keep printing new output until the container stops\n"
 	"  -n, --tail LINES     print only the last LINES lines (default all)\n";
 
-/* Prints USAGE when an argument before "--" asks for help; returns true then. */
+/* Prints USAGE when an argument before "--" requests help; returns true then. */
 static bool help_requested(int argc, char **argv, const char *usage)
 {
 	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {

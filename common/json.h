@@ -13,7 +13,7 @@ DEFINE_CLEANUP(json_t, json_decref)
 
 /*
  * Strict readers for request bodies and state files.  Each error names the
- * field and the type expected, so a 400 reply tells the caller what to fix.
+ * field and the type expected, so a 400 reply shows the caller what to fix.
  * WHERE is the name of the object being read ("request", "forward").
  */
 

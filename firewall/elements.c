@@ -138,7 +138,7 @@ static int set_elem_change(struct fw_batch *b, const char *set, bool add, const 
 }
 
 /*
- * An interval set holds a prefix as two elements: its first address and,
+ * An interval set stores a prefix as two elements: its first address and,
  * flagged as the interval's end, the first address after it.  A prefix that
  * reaches the top of the address space has no end element.
  */
@@ -257,7 +257,11 @@ int fw_batch_endpoint_remove(struct fw_batch *b, const struct fw_endpoint *ep,
 
 static const char *proto_name(int proto)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+	if (proto == IPPROTO_TCP)
+		return "tcp";
+	if (proto == IPPROTO_UDP)
+		return "udp";
+	return "?";
 }
 
 void fw_forward_format(const struct fw_forward *fwd, char *out, size_t size)

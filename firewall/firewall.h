@@ -16,7 +16,7 @@
  * (the bridges, subnets, NAT networks and port forwards) lives in sets and
  * maps, so a change is a handful of set elements in one batch and costs the
  * same whether 10 or 10,000 forwards exist.  The only per-object chains are
- * the anti-spoofing chains, one ingress chain per endpoint that asks for it.
+ * the anti-spoofing chains, one ingress chain per endpoint that requests it.
  *
  * The library keeps no copy of reef's state: callers describe networks,
  * endpoints and forwards, collect changes in a struct fw_batch and commit
@@ -179,7 +179,7 @@ int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port
 /*
  * Turns forwarding on for FAMILY (AF_INET: net.ipv4.ip_forward, AF_INET6:
  * net.ipv6.conf.all.forwarding) in the caller's network namespace.
- * *RET_CHANGED tells whether it was off, so the caller can log it.
+ * *RET_CHANGED is set when it was off, so the caller can log it.
  */
 int fw_ip_forward_enable(int family, bool *ret_changed, struct reef_error *err);
 
@@ -202,7 +202,7 @@ enum fw_monitor_event {
 int fw_monitor_open(uint32_t own_portid, struct fw_monitor **ret, struct reef_error *err);
 void fw_monitor_close(struct fw_monitor *mon);
 int fw_monitor_fd(const struct fw_monitor *mon);
-/* Reads every pending event without blocking; *RET tells the worst one seen. */
+/* Reads every pending event without blocking; *RET receives the worst one seen. */
 int fw_monitor_read(struct fw_monitor *mon, enum fw_monitor_event *ret, struct reef_error *err);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * Watching nf_tables events for changes to reef's table by others.  The
  * kernel stamps each event with the netlink port id of the socket whose
- * batch caused it, so reef's own commits are told apart by that id.
+ * batch caused it, so reef recognises its own commits by that id.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #include "../common/cleanup.h"
 #include "firewall.h"
 
-/* Writes "1" to PATH unless it already holds it; *RET_CHANGED tells which. */
+/* Writes "1" to PATH unless it already contains it; *RET_CHANGED is set when it wrote. */
 static int sysctl_enable(const char *path, bool *ret_changed, struct reef_error *err)
 {
 	_cleanup_(close_fd) int fd = open(path, O_RDWR | O_CLOEXEC);

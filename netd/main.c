@@ -110,7 +110,7 @@ static int options_parse(int argc, char **argv, struct options *opts)
 /*
  * Detaches from the terminal.  The parent waits on a pipe until the child
  * reports that its socket is ready (one byte) or exits, so that the exit
- * status of "reef-netd" tells whether the daemon came up.  Returns the write
+ * status of "reef-netd" shows whether the daemon came up.  Returns the write
  * end of the pipe in the child.
  */
 static int daemonize(void)

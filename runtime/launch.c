@@ -297,7 +297,7 @@ static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 		return r;
 	hosts_format(config, m->networks, &go);
 	resolv_format(m->networks, &go);
-	/* A failed send means the init is gone: its failure message, when there is one, says why. */
+	/* A failed send means the init is gone: its failure message, when there is one, gives the reason. */
 	r = go_send(sync_fd, &go, -1, err);
 	return failure_receive(sync_fd, err) ?: r;
 }

@@ -239,7 +239,7 @@ int container_stop(const struct reef_paths *paths, const char *name, int timeout
 	if (r == 0 && !monitor_wait(paths, name, 15000))
 		r = error_set(err, ETIMEDOUT, "the monitor of '%s' did not finish its cleanup",
 			      name);
-	/* Without a monitor nobody else removes the cgroup and the endpoints. */
+	/* Without a monitor no other process removes the cgroup and the endpoints. */
 	if (r == 0 && !config.remove && !state.monitored)
 		r = container_cleanup(paths, &config, err);
 	container_state_clear(&state);

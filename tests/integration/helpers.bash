@@ -32,7 +32,7 @@ netns_cleanup() {
 	rm -f "$BATS_TEST_TMPDIR/netns.list"
 }
 
-# Starts reef-netd in namespace NS with root DIR; waits until its socket answers.
+# Starts reef-netd in namespace NS with root DIR; waits until its socket responds.
 netd_start() {
 	local ns=$1 root=$2
 	ip netns exec "$ns" "$REEF_NETD" --root "$root" --foreground --log-level debug \

@@ -190,7 +190,7 @@ static void test_restore_duplicate_rejected(void **state)
 	assert_non_null(strstr(err.message, "duplicate lease"));
 	assert_non_null(strstr(err.message, "10.8.0.7"));
 
-	/* The saved cursor says .2 to .7 were handed out, so allocation resumes at .8. */
+	/* The saved cursor records that .2 to .7 were handed out, so allocation resumes at .8. */
 	ipam_pool_cursor_set(pool, 8);
 	assert_alloc(pool, "10.8.0.8");
 	ipam_pool_free(pool);
