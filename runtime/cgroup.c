@@ -25,8 +25,6 @@
  * on a hybrid host, the cgroup2 mount, so that the container's cgroup
  * namespace shows "/" in each of them.
  */
-#define CGROUP_HIERARCHY_MAX 24
-
 struct cgroup_dir {
 	char mount[PATH_MAX]; /* the hierarchy's mount point */
 	char path[PATH_MAX];  /* MOUNT/reef/INSTANCE/NAME */
@@ -528,6 +526,80 @@ int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct reef_error *err)
 			return error_prefix(err, "move process %d into cgroup", (int)pid);
 	}
 	return 0;
+}
+
+int cgroup_add_pid_unified(struct cgroup *cg, pid_t pid, struct reef_error *err)
+{
+	char value[32];
+
+	snprintf(value, sizeof(value), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		if (cg->dirs[i].unified &&
+		    cgroup_file_write(cg->dirs[i].path, "cgroup.procs", value, err) < 0)
+			return error_prefix(err, "move process %d into cgroup", (int)pid);
+	}
+	return 0;
+}
+
+int cgroup_entry_open(const struct cgroup *cg, struct cgroup_entry *ret, struct reef_error *err)
+{
+	struct cgroup_entry entry = { .unified_fd = -1 };
+	char path[PATH_MAX + 16];
+
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		const struct cgroup_dir *dir = &cg->dirs[i];
+		int fd;
+
+		if (dir->unified) {
+			fd = open(dir->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			snprintf(path, sizeof(path), "%s", dir->path);
+		} else {
+			snprintf(path, sizeof(path), "%s/tasks", dir->path);
+			fd = open(path, O_WRONLY | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			int e = errno;
+
+			cgroup_entry_close(&entry);
+			return error_set_errno(err, e, "open '%s'", path);
+		}
+		if (dir->unified) {
+			entry.unified_fd = fd;
+			continue;
+		}
+		entry.tasks_dir[entry.n_tasks] = dir->path;
+		entry.tasks_fd[entry.n_tasks++] = fd;
+	}
+	*ret = entry;
+	return 0;
+}
+
+int cgroup_entry_join_v1(struct cgroup_entry *entry, const char **ret_dir)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < entry->n_tasks; i++) {
+		/* "0" names the calling thread: the one case that skips the global lock. */
+		if (r == 0 && write(entry->tasks_fd[i], "0", 1) != 1) {
+			r = -errno;
+			*ret_dir = entry->tasks_dir[i];
+		}
+		close(entry->tasks_fd[i]);
+		entry->tasks_fd[i] = -1;
+	}
+	entry->n_tasks = 0;
+	return r;
+}
+
+void cgroup_entry_close(struct cgroup_entry *entry)
+{
+	for (size_t i = 0; i < entry->n_tasks; i++)
+		if (entry->tasks_fd[i] >= 0)
+			close(entry->tasks_fd[i]);
+	entry->n_tasks = 0;
+	if (entry->unified_fd >= 0)
+		close(entry->unified_fd);
+	entry->unified_fd = -1;
 }
 
 static long monotonic_ms(void)

@@ -2,7 +2,6 @@
 #ifndef REEF_RUNTIME_INTERNAL_H
 #define REEF_RUNTIME_INTERNAL_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -43,10 +42,9 @@ int idmap_copy_shifted(const char *rootfs, const char *dir_copy, uid_t base,
 /*
  * Messages on the socket between the monitor and the container's init.  The
  * monitor sends the go-ahead twice.  The first carries the lower layer, and
- * the init mounts its rootfs while the monitor moves it into its cgroup and
- * attaches its networks.  The second carries /etc/hosts and
- * /etc/resolv.conf from the attach replies, and the init pivots, drops
- * privileges and execs.
+ * the init mounts its rootfs while the monitor attaches its networks.  The
+ * second carries /etc/hosts and /etc/resolv.conf from the attach replies,
+ * and the init pivots, drops privileges and execs.
  */
 struct launch_go {
 	char hosts[2048];
@@ -69,6 +67,7 @@ struct launch_plan {
 	int output_fd; /* write end of the log pipe: stdout and stderr */
 	struct seccomp_filter filter;
 	bool have_filter;
+	struct cgroup_entry cgroup; /* the init joins the v1 hierarchies through it first */
 };
 
 /* The container's init: sets everything up and execs; never returns. */
@@ -89,12 +88,6 @@ int rootfs_enter(struct launch_plan *plan, const struct launch_go *go);
 /* The monitor: forks off, starts the container, stays as the init's parent. */
 int monitor_spawn(const struct reef_paths *paths, const struct container_config *config,
 		  struct reef_error *err);
-
-/*
- * Starts the RCU grace period that the next cgroup move waits for, in a
- * thread; join *RET before returning.  False when no thread was started.
- */
-bool cgroup_prime_start(pthread_t *ret);
 
 /* Capability set and seccomp use shared by launch and exec. */
 uint64_t container_effective_caps(const struct container_config *config);

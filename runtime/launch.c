@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Launch: the monitor forks off, clones the init into new namespaces, maps
- * its ids, puts it in its cgroup, has reef-netd wire its networks, and only
- * then lets it continue.
+ * Launch: the monitor forks off, clones the init into new namespaces and
+ * its cgroup, maps its ids, has reef-netd wire its networks, and only then
+ * lets it continue.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +52,8 @@ uint64_t container_effective_caps(const struct container_config *config)
 	return config->privileged ? caps_bounding_set() : config->caps;
 }
 
-static pid_t clone_init(unsigned long long flags, int *ret_pidfd)
+/* Clones the init, into the cgroup2 directory CGROUP_FD as it is born unless that is -1. */
+static pid_t clone_init(unsigned long long flags, int cgroup_fd, int *ret_pidfd)
 {
 	struct clone_args args = {
 		.flags = flags | CLONE_PIDFD,
@@ -61,6 +61,10 @@ static pid_t clone_init(unsigned long long flags, int *ret_pidfd)
 		.exit_signal = SIGCHLD,
 	};
 
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
@@ -236,45 +240,6 @@ static int lower_prepare(struct monitor *m, pid_t pid, struct launch_go *go, int
 	return 0;
 }
 
-struct cgroup_join {
-	struct monitor *m;
-	struct reef_error err;
-	int r;
-};
-
-static void *cgroup_join_run(void *arg)
-{
-	struct cgroup_join *join = arg;
-
-	join->r = cgroup_add_pid(join->m->cgroup, join->m->pid, &join->err);
-	return NULL;
-}
-
-/*
- * Moves the init into its cgroup and attaches its networks.  On cgroup v1
- * a move waits for an RCU grace period per hierarchy (milliseconds), so a
- * thread does it while reef-netd wires the networks and the init mounts.
- */
-static int init_place(struct monitor *m, struct reef_error *err)
-{
-	struct cgroup_join join = { .m = m };
-	pthread_t thread;
-	int r;
-
-	r = pthread_create(&thread, NULL, cgroup_join_run, &join);
-	if (r != 0)
-		return error_set_errno(err, r, "start the cgroup thread");
-	r = networks_attach(m, m->pid, err);
-	pthread_join(thread, NULL);
-	if (r < 0)
-		return r;
-	if (join.r < 0) {
-		*err = join.err;
-		return join.r;
-	}
-	return 0;
-}
-
 /* Runs the steps between the clone and the init's exec. */
 static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 {
@@ -288,16 +253,24 @@ static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 		if (r < 0)
 			return error_prefix(err, "write the id maps");
 	}
+	/* Slow (an RCU grace period), but only where the kernel predates CLONE_INTO_CGROUP. */
+	if (m->unified_by_pid) {
+		r = cgroup_add_pid_unified(m->cgroup, m->pid, err);
+		if (r < 0)
+			return r;
+	}
 	r = lower_prepare(m, m->pid, &go, &lower_fd, err);
-	if (r == 0)
-		r = go_send(sync_fd, &go, lower_fd, err);
-	if (r == 0)
-		r = init_place(m, err);
+	if (r < 0)
+		return r;
+	/* A failed send means the init is gone: its failure message, when there is one, gives the reason. */
+	r = go_send(sync_fd, &go, lower_fd, err);
+	if (r < 0)
+		return failure_receive(sync_fd, err) ?: r;
+	r = networks_attach(m, m->pid, err);
 	if (r < 0)
 		return r;
 	hosts_format(config, m->networks, &go);
 	resolv_format(m->networks, &go);
-	/* A failed send means the init is gone: its failure message, when there is one, gives the reason. */
 	r = go_send(sync_fd, &go, -1, err);
 	return failure_receive(sync_fd, err) ?: r;
 }
@@ -305,8 +278,17 @@ static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 /* The plan's file descriptors as the init sees them: stdin /dev/null, stdout and stderr the log. */
 static __attribute__((noreturn)) void init_enter(struct launch_plan *plan)
 {
-	int null = open("/dev/null", O_RDWR);
+	const char *cgroup_dir = NULL;
+	int null, r;
 
+	/* First of all, so that every later step and process counts against the limits. */
+	r = cgroup_entry_join_v1(&plan->cgroup, &cgroup_dir);
+	cgroup_entry_close(&plan->cgroup);
+	if (r < 0) {
+		launch_failure_send(plan->sync_fd, -r, "join cgroup '%s'", cgroup_dir);
+		_exit(1);
+	}
+	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(plan->output_fd, 1) < 0 ||
 	    dup2(plan->output_fd, 2) < 0) {
 		launch_failure_send(plan->sync_fd, errno, "set up standard input and output");
@@ -336,7 +318,12 @@ static int init_clone(struct monitor *m, struct launch_plan *plan, int *ret_sync
 	plan->sync_fd = sync[1];
 	plan->output_fd = output[1];
 
-	m->pid = clone_init(flags, &m->pidfd);
+	m->pid = clone_init(flags, plan->cgroup.unified_fd, &m->pidfd);
+	/* Linux before 5.7 rejects CLONE_INTO_CGROUP with EINVAL, or E2BIG for the longer clone_args. */
+	if (m->pid < 0 && plan->cgroup.unified_fd >= 0 && (errno == EINVAL || errno == E2BIG)) {
+		m->unified_by_pid = true;
+		m->pid = clone_init(flags, -1, &m->pidfd);
+	}
 	if (m->pid == 0) {
 		close(sync[0]);
 		close(output[0]);
@@ -388,7 +375,12 @@ int monitor_launch(struct monitor *m, struct reef_error *err)
 			return r;
 		plan.have_filter = true;
 	}
-	r = init_clone(m, &plan, &sync_fd, err);
+	r = cgroup_entry_open(m->cgroup, &plan.cgroup, err);
+	if (r < 0)
+		r = error_prefix(err, "join cgroup");
+	if (r == 0)
+		r = init_clone(m, &plan, &sync_fd, err);
+	cgroup_entry_close(&plan.cgroup);
 	if (r == 0)
 		r = init_release(m, sync_fd, err);
 	if (plan.have_filter)

@@ -307,8 +307,6 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 	char run_dir[PATH_MAX], state_dir[PATH_MAX], instance[32];
 	_cleanup_(close_fd) int lock_fd = -1;
 	struct cgroup *cgroup = NULL;
-	pthread_t prime;
-	bool primed = false;
 	int pipefd[2] = { -1, -1 }, status;
 	pid_t pid;
 	int r;
@@ -326,8 +324,6 @@ int monitor_spawn(const struct reef_paths *paths, const struct container_config 
 	r = cgroup_create(instance, config->name, &config->limits, &cgroup, err);
 	if (r < 0)
 		return r;
-	/* Only now: the prime holds the cgroup mutex during its wait, and mkdir needs it too. */
-	primed = cgroup_prime_start(&prime);
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		r = error_set_errno(err, errno, "create the monitor's pipe");
@@ -363,7 +359,5 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (pipefd[i] >= 0)
 			close(pipefd[i]);
-	if (primed)
-		pthread_join(prime, NULL);
 	return r;
 }

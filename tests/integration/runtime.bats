@@ -150,6 +150,21 @@ assert_no_trace() {
 	fi
 }
 
+@test "init and command are in every hierarchy of the cgroup" {
+	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
+	cg=$(info_field c1 .cgroup)
+	init=$(info_field c1 .pid)
+	# One line per mounted hierarchy, v1 and cgroup2, each naming the container's cgroup.
+	expected=$(grep -c . /proc/self/cgroup)
+	for pid in "$init" "$(command_pid c1)"; do
+		[ "$(grep -c . "/proc/$pid/cgroup")" -eq "$expected" ]
+		[ "$(grep -vc ":/$cg\$" "/proc/$pid/cgroup")" -eq 0 ]
+	done
+	# The monitor stays outside, so that the container's limits do not count it.
+	monitor=$(awk '/^PPid:/ { print $2 }' "/proc/$init/status")
+	[ "$(grep -c ":/$cg\$" "/proc/$monitor/cgroup")" -eq 0 ]
+}
+
 @test "exec returns the status and logs hold the output" {
 	reef launch "$RUNTIME_ROOTFS" c1 -- sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
 	run reef exec c1 -- sh -c 'exit 7'
