@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +22,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "../common/log.h"
 #include "internal.h"
 
 /* One entry to delete: its original tuple as the kernel sent it. */
@@ -236,6 +239,8 @@ int fw_conntrack_flush_ranges(struct mnl_socket *nl, const struct fw_flush *rang
 		r = ct_delete(nl, &scan.victims[i], seq++, err);
 	if (r < 0)
 		error_prefix(err, "delete conntrack entry");
+	else
+		r = scan.n_victims;
 
 out:
 	free(scan.victims);
@@ -244,24 +249,136 @@ out:
 	return r;
 }
 
-int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port, uint16_t port_end,
-		       struct reef_error *err)
-{
-	struct fw_flush range = {
-		.proto = proto,
-		.has_addr = host_addr != NULL,
-		.addr = host_addr ? *host_addr : (struct ip_addr){ 0 },
-		.port = port,
-		.port_end = port_end,
-	};
+/*
+ * The cleaner deletes the entries of committed changes on its own thread.
+ * Finding them takes a walk over the whole conntrack hash table, which all
+ * network namespaces share: 262,144 buckets on a host with 4 GiB or more,
+ * about 4 ms however few entries there are.  That walk must not sit
+ * between a request and its reply.  Each walk takes every range queued so
+ * far and starts after the commits that queued them, so no entry made
+ * under the old rules outlives it.
+ */
+struct fw_cleaner {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake, idle;
+	struct fw_flush *queue;
+	size_t n_queue;
+	bool busy, stop;
+};
 
-	struct mnl_socket *nl;
+static void *cleaner_main(void *data)
+{
+	struct fw_cleaner *c = data;
+	struct mnl_socket *nl = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct reef_error err = { 0 };
+		struct timespec start, end;
+		struct fw_flush *ranges;
+		int deleted;
+		size_t n;
+
+		while (c->n_queue == 0 && !c->stop)
+			pthread_cond_wait(&c->wake, &c->lock);
+		if (c->n_queue == 0)
+			break;
+		ranges = c->queue;
+		n = c->n_queue;
+		c->queue = NULL;
+		c->n_queue = 0;
+		c->busy = true;
+		pthread_mutex_unlock(&c->lock);
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		deleted = nl ? 0 : nl_open_netfilter(&nl, &err);
+		if (deleted == 0)
+			deleted = fw_conntrack_flush_ranges(nl, ranges, n, &err);
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		if (deleted < 0)
+			log_warning("delete conntrack entries of changed forwards: %s, ignoring",
+				    err.message);
+		else
+			log_debug("deleted %d conntrack entries for %zu changed host port ranges "
+				  "in %.2f ms",
+				  deleted, n,
+				  (end.tv_sec - start.tv_sec) * 1e3 +
+					  (end.tv_nsec - start.tv_nsec) / 1e6);
+		free(ranges);
+
+		pthread_mutex_lock(&c->lock);
+		c->busy = false;
+		if (c->n_queue == 0)
+			pthread_cond_broadcast(&c->idle);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (nl)
+		mnl_socket_close(nl);
+	return NULL;
+}
+
+int fw_cleaner_start(struct fw_cleaner **ret, struct reef_error *err)
+{
+	struct fw_cleaner *c = calloc(1, sizeof(*c));
+	sigset_t all, old;
 	int r;
 
-	r = nl_open_netfilter(&nl, err);
-	if (r < 0)
-		return r;
-	r = fw_conntrack_flush_ranges(nl, &range, 1, err);
-	mnl_socket_close(nl);
-	return r;
+	if (!c)
+		return error_set_errno(err, ENOMEM, "start the conntrack cleaner");
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->idle, NULL);
+	/* The main thread waits for signals, so the cleaner blocks them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&c->thread, NULL, cleaner_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		free(c);
+		return error_set_errno(err, r, "start the conntrack cleaner");
+	}
+	*ret = c;
+	return 0;
+}
+
+int fw_cleaner_queue(struct fw_cleaner *c, const struct fw_flush *ranges, size_t n,
+		     struct reef_error *err)
+{
+	struct fw_flush *queue;
+
+	pthread_mutex_lock(&c->lock);
+	queue = realloc(c->queue, (c->n_queue + n) * sizeof(*queue));
+	if (queue) {
+		memcpy(queue + c->n_queue, ranges, n * sizeof(*queue));
+		c->queue = queue;
+		c->n_queue += n;
+		pthread_cond_signal(&c->wake);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return queue ? 0 : error_set_errno(err, ENOMEM, "queue conntrack deletions");
+}
+
+void fw_cleaner_wait(struct fw_cleaner *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (c->n_queue > 0 || c->busy)
+		pthread_cond_wait(&c->idle, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fw_cleaner_stop(struct fw_cleaner *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->idle);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c->queue);
+	free(c);
 }

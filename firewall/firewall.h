@@ -149,11 +149,15 @@ uint32_t fw_portid(const struct fw *fw);
 /*
  * Sends the batch and reads every ACK.  On failure nothing was applied and
  * the error names the first message the kernel rejected.  After a success
- * it deletes the conntrack entries of the forwards the batch touched, so a
- * new target takes effect at once, and turns on route_localnet for the
- * bridges it added (connections to 127.0.0.1 are forwarded to them).
+ * it turns on route_localnet for the bridges the batch added, because
+ * connections to 127.0.0.1 are forwarded to them.  It also queues the
+ * host ports of the forwards the batch changed for a thread that deletes
+ * their conntrack entries: a new target takes effect within milliseconds,
+ * and the caller does not wait for the walk over the conntrack table.
  */
 int fw_commit(struct fw *fw, struct fw_batch *b, struct reef_error *err);
+/* Waits until the conntrack entries of every committed change are deleted. */
+void fw_settle(struct fw *fw);
 
 /* Checks that reef's table exists with every base chain and the rule count of the last commit. */
 int fw_table_check(struct fw *fw, bool *ret_intact, struct reef_error *err);
@@ -169,12 +173,13 @@ int fw_forward_drop_check(struct fw *fw, const char *bridge_pattern, char **ret_
 			  struct reef_error *err);
 
 /*
- * Deletes the conntrack entries of connections to host ports
- * [PORT, PORT_END] of PROTO: those to HOST_ADDR, or with HOST_ADDR NULL
- * those to any local address or already destination-NATed.
+ * Looks for a host socket bound to a host port of SPEC: a listening TCP
+ * socket, or a UDP socket without a connected peer, on an address that the
+ * forward covers.  *FOUND is the answer, and LISTENER then names the socket
+ * ("TCP 0.0.0.0:8080").
  */
-int fw_conntrack_flush(int proto, const struct ip_addr *host_addr, uint16_t port, uint16_t port_end,
-		       struct reef_error *err);
+int fw_host_port_listener(const struct fw_forward_spec *spec, char *listener, size_t size,
+			  bool *found, struct reef_error *err);
 
 /*
  * Turns forwarding on for FAMILY (AF_INET: net.ipv4.ip_forward, AF_INET6:

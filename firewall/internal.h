@@ -82,8 +82,21 @@ int nl_open_netfilter(struct mnl_socket **ret, struct reef_error *err);
 int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh,
 	    int (*cb)(const struct nlmsghdr *nlh, void *data), void *data, struct reef_error *err);
 
-/* Deletes the conntrack entries of all N ranges in one pass over the table. */
+/* Deletes the conntrack entries of all N ranges in one pass over the table; returns how many. */
 int fw_conntrack_flush_ranges(struct mnl_socket *nl, const struct fw_flush *ranges, size_t n,
 			      struct reef_error *err);
+
+/*
+ * A thread that deletes the conntrack entries of queued ranges, many
+ * ranges per pass.  Stopping it handles what is queued first.
+ */
+struct fw_cleaner;
+
+int fw_cleaner_start(struct fw_cleaner **ret, struct reef_error *err);
+int fw_cleaner_queue(struct fw_cleaner *c, const struct fw_flush *ranges, size_t n,
+		     struct reef_error *err);
+/* Waits until every queued range is handled. */
+void fw_cleaner_wait(struct fw_cleaner *c);
+void fw_cleaner_stop(struct fw_cleaner *c);
 
 #endif

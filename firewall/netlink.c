@@ -31,6 +31,7 @@ struct fw {
 	uint32_t seq;
 	long rules; /* rules in reef's table after the last commit, -1: unknown */
 	int sndbuf, rcvbuf;
+	struct fw_cleaner *cleaner; /* started by the first commit that changes a forward */
 };
 
 int nl_open_netfilter(struct mnl_socket **ret, struct reef_error *err)
@@ -75,8 +76,15 @@ void fw_close(struct fw *fw)
 {
 	if (!fw)
 		return;
+	fw_cleaner_stop(fw->cleaner);
 	mnl_socket_close(fw->nl);
 	free(fw);
+}
+
+void fw_settle(struct fw *fw)
+{
+	if (fw->cleaner)
+		fw_cleaner_wait(fw->cleaner);
 }
 
 uint32_t fw_portid(const struct fw *fw)
@@ -191,7 +199,11 @@ static void commit_after(struct fw *fw, struct fw_batch *b)
 {
 	struct reef_error err = { 0 };
 
-	if (b->n_flushes && fw_conntrack_flush_ranges(fw->nl, b->flushes, b->n_flushes, &err) < 0)
+	if (b->n_flushes && !fw->cleaner && fw_cleaner_start(&fw->cleaner, &err) < 0)
+		log_warning("%s; deleting conntrack entries before the reply", err.message);
+	if (b->n_flushes &&
+	    !(fw->cleaner && fw_cleaner_queue(fw->cleaner, b->flushes, b->n_flushes, &err) == 0) &&
+	    fw_conntrack_flush_ranges(fw->nl, b->flushes, b->n_flushes, &err) < 0)
 		log_warning("delete conntrack entries of changed forwards: %s, ignoring",
 			    err.message);
 	for (size_t i = 0; i < b->n_localnet; i++) {

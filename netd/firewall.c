@@ -395,9 +395,6 @@ int netd_fw_endpoint_detach(struct netd *netd, const struct store_endpoint *ep,
 	return r < 0 ? error_prefix(err, "firewall") : 0;
 }
 
-/* Returns whether a local socket listens on a port of SPEC (TCP) or is bound to one (UDP). */
-static bool host_port_busy(const struct fw_forward_spec *spec, char *who, size_t size);
-
 /*
  * Returns whether ADDR is an address of an interface in this network
  * namespace.  Binding a socket to it is the kernel's own answer, the same
@@ -431,6 +428,7 @@ static bool host_addr_is_local(const struct ip_addr *addr)
 int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bool force,
 		       struct reef_error *err)
 {
+	struct reef_error check_err = { 0 };
 	struct store_forward owner;
 	char text[96], who[128];
 	bool found;
@@ -460,7 +458,9 @@ int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bo
 			"network '%s' (%s): remove that forward first or pick another port",
 			text, owner.container, owner.network, other);
 	}
-	if (!force && host_port_busy(spec, who, sizeof(who)))
+	if (!force && fw_host_port_listener(spec, who, sizeof(who), &found, &check_err) < 0)
+		log_warning("forward %s: %s; adding it without the check", text, check_err.message);
+	else if (!force && found)
 		return error_set(err, EADDRINUSE,
 				 "forward %s: a host process listens on %s: stop it, pick another "
 				 "port, or force the forward to take the port from it",
@@ -572,6 +572,7 @@ int netd_forward_add(struct netd *netd, const char *container, const char *netwo
 {
 	_cleanup_batch_ struct fw_batch *b = fw_batch_new();
 	struct store_endpoint ep;
+	bool committed;
 	char text[96];
 	int r;
 
@@ -588,13 +589,15 @@ int netd_forward_add(struct netd *netd, const char *container, const char *netwo
 	r = forwards_attach(netd, &ep, spec, 1, force, b, err);
 	if (r == 0 && netd->fw)
 		r = fw_commit(netd->fw, b, err);
+	committed = r == 0 && netd->fw;
 	if (r == 0)
 		r = store_commit(netd->store, err);
 	if (r < 0) {
 		struct reef_error rebuild_err = { 0 };
 
 		store_rollback(netd->store);
-		if (netd_fw_rebuild(netd, &rebuild_err) < 0)
+		/* A rejected check or batch changed nothing in the kernel. */
+		if (committed && netd_fw_rebuild(netd, &rebuild_err) < 0)
 			log_error("rebuild table inet %s: %s", FW_TABLE, rebuild_err.message);
 		return error_prefix(err, "add forward %s to '%s'", text, container);
 	}
@@ -645,51 +648,4 @@ int netd_forward_remove(struct netd *netd, const char *container,
 	}
 	log_info("removed forward %s of '%s' on network '%s'", text, row.container, row.network);
 	return 0;
-}
-
-/*
- * Reads /proc/net/{tcp,udp}{,6} of reef-netd's network namespace.  Each
- * line has "local_address:port" in hex at field 2 and the state at field
- * 4: 0A is a TCP listener, 07 a bound UDP socket.
- */
-static bool proc_port_busy(const char *path, const char *state, const struct fw_forward_spec *spec,
-			   char *who, size_t size)
-{
-	_cleanup_(fclose_ptr) FILE *f = fopen(path, "re");
-	char line[512], local[64], st[8];
-	bool busy = false;
-
-	if (!f)
-		return false;
-	if (!fgets(line, sizeof(line), f))
-		return false;
-	while (!busy && fgets(line, sizeof(line), f)) {
-		char *colon;
-		unsigned long port;
-
-		if (sscanf(line, "%*s %63s %*s %7s", local, st) != 2 || strcmp(st, state) != 0)
-			continue;
-		colon = strrchr(local, ':');
-		if (!colon)
-			continue;
-		port = strtoul(colon + 1, NULL, 16);
-		busy = port >= spec->host_port && port <= spec->host_port_end;
-		if (busy)
-			snprintf(who, size, "%s port %lu",
-				 spec->proto == IPPROTO_TCP ? "TCP" : "UDP", port);
-	}
-	return busy;
-}
-
-/*
- * NOTE: the check ignores the listener's address, so a socket bound to
- * 127.0.0.1 also counts against a forward on another host address.
- */
-static bool host_port_busy(const struct fw_forward_spec *spec, char *who, size_t size)
-{
-	bool tcp = spec->proto == IPPROTO_TCP;
-	const char *state = tcp ? "0A" : "07";
-
-	return proc_port_busy(tcp ? "/proc/net/tcp" : "/proc/net/udp", state, spec, who, size) ||
-	       proc_port_busy(tcp ? "/proc/net/tcp6" : "/proc/net/udp6", state, spec, who, size);
 }

@@ -157,8 +157,9 @@ int store_forward_conflict(struct store *store, const struct fw_forward_spec *sp
 {
 	_cleanup_(finalize) sqlite3_stmt *stmt = db_prepare(
 		store,
-		"SELECT " FORWARD_COLUMNS " FROM forwards WHERE proto = ?1 AND host_port <= ?3 AND "
-		"host_port_end >= ?2 AND (host_addr = '' OR ?4 = '' OR host_addr = ?4) LIMIT 1;",
+		"SELECT " FORWARD_COLUMNS " FROM forwards WHERE proto = ?1 AND host_port BETWEEN "
+		"?2 - (SELECT max(host_port_end - host_port) FROM forwards WHERE proto = ?1) AND ?3 "
+		"AND host_port_end >= ?2 AND (host_addr = '' OR ?4 = '' OR host_addr = ?4) LIMIT 1;",
 		err);
 	char addr[IP_ADDR_STRLEN] = "";
 	int rc;

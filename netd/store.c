@@ -85,7 +85,15 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (container, network),"
 	"  FOREIGN KEY (container, network) REFERENCES endpoints(container, network)"
 	"    ON DELETE CASCADE);",
+	/*
+	 * The conflict check of a new forward looks up forwards by host port
+	 * whatever their address, and bounds the search with the widest range.
+	 */
+	"CREATE INDEX forwards_port ON forwards(proto, host_port);"
+	"CREATE INDEX forwards_width ON forwards(proto, host_port_end - host_port);",
 };
+_Static_assert(sizeof(migrations) / sizeof(*migrations) == STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
 
 static int store_db_error(struct store *store, int rc, const char *what, struct reef_error *err)
 {

@@ -62,7 +62,7 @@ struct store_endpoint {
 };
 
 /* Current schema version, stored in PRAGMA user_version. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens or creates the database at PATH (":memory:" for tests) and migrates it. */
 int store_open(const char *path, struct store **ret, struct reef_error *err);

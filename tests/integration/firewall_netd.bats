@@ -82,9 +82,57 @@ map_elements() {
 	ip netns exec "$HOST" busybox httpd -p 7070 -h /
 	run reef port add peer 7070:80
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"a host process listens on TCP port 7070"* ]]
+	[[ "$output" == *"a host process listens on TCP "*":7070: stop it"* ]]
 	run reef port add peer 7070:80 --force
 	[ "$status" -eq 0 ]
+}
+
+@test "daemon checks host listeners by address and protocol" {
+	container peer "$PEER" "$peer_pid" lab
+	ip netns exec "$HOST" busybox httpd -p 127.0.0.1:7071 -h /
+	ip netns exec "$HOST" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 7072))
+time.sleep(30)
+' &
+	local udp_pid=$!
+	sleep 0.3
+	# A listener on 127.0.0.1 takes the port from a forward on every address...
+	run reef port add peer 7071:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a host process listens on TCP 127.0.0.1:7071"* ]]
+	# ...but not from one on another host address, nor from UDP.
+	reef port add peer "$FW_HOST_IP:7071:80"
+	reef port add peer 7071:80/udp
+	# A UDP socket on [::] takes the port on every IPv4 address too.
+	run reef port add peer "$FW_HOST_IP:7072:53/udp"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a host process listens on UDP [::]:7072"* ]]
+	reef port add peer "$FW_HOST_IP:7072:53/tcp"
+	kill "$udp_pid"
+}
+
+@test "daemon retarget takes over a running UDP flow" {
+	# The flow's conntrack entry is deleted after the reply, in the background.
+	container web "$WEB" "$web_pid" lab
+	container peer "$PEER" "$peer_pid" lab
+	reef port add web 5353:53/udp
+	ip netns exec "$LAN" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 40000))
+for i in range(40):
+    s.sendto(b"x\n", ("'"$FW_HOST_IP"'", 5353))
+    time.sleep(0.1)
+' &
+	sleep 0.5
+	fw_udp_listen "$PEER" 53
+	reef port remove web 5353:53/udp
+	reef port add peer 5353:53/udp
+	sleep 1
+	run fw_udp_received "$PEER" 53
+	[[ "$output" == x* ]]
 }
 
 @test "daemon isolates networks" {

