@@ -528,66 +528,76 @@ int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct reef_error *err)
 	return 0;
 }
 
-int cgroup_add_pid_unified(struct cgroup *cg, pid_t pid, struct reef_error *err)
+/* Opens PATH with FLAGS into *RET_FD; a failure closes all of ENTRY. */
+static int cgroup_entry_add(struct cgroup_entry *entry, const char *path, int flags, int *ret_fd,
+			    struct reef_error *err)
 {
-	char value[32];
+	int fd = open(path, flags | O_CLOEXEC);
 
-	snprintf(value, sizeof(value), "%d", (int)pid);
-	for (size_t i = 0; i < cg->n_dirs; i++) {
-		if (cg->dirs[i].unified &&
-		    cgroup_file_write(cg->dirs[i].path, "cgroup.procs", value, err) < 0)
-			return error_prefix(err, "move process %d into cgroup", (int)pid);
+	if (fd < 0) {
+		int e = errno;
+
+		cgroup_entry_close(entry);
+		return error_set_errno(err, e, "open '%s'", path);
 	}
+	*ret_fd = fd;
 	return 0;
 }
 
 int cgroup_entry_open(const struct cgroup *cg, struct cgroup_entry *ret, struct reef_error *err)
 {
-	struct cgroup_entry entry = { .unified_fd = -1 };
+	struct cgroup_entry entry = { .unified_fd = -1, .unified_procs_fd = -1 };
 	char path[PATH_MAX + 16];
+	int r;
 
 	for (size_t i = 0; i < cg->n_dirs; i++) {
 		const struct cgroup_dir *dir = &cg->dirs[i];
-		int fd;
 
 		if (dir->unified) {
-			fd = open(dir->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			snprintf(path, sizeof(path), "%s", dir->path);
+			entry.unified_dir = dir->path;
+			r = cgroup_entry_add(&entry, dir->path, O_RDONLY | O_DIRECTORY,
+					     &entry.unified_fd, err);
+			snprintf(path, sizeof(path), "%s/cgroup.procs", dir->path);
+			if (r == 0)
+				r = cgroup_entry_add(&entry, path, O_WRONLY,
+						     &entry.unified_procs_fd, err);
 		} else {
 			snprintf(path, sizeof(path), "%s/tasks", dir->path);
-			fd = open(path, O_WRONLY | O_CLOEXEC);
+			entry.tasks_dir[entry.n_tasks] = dir->path;
+			entry.tasks_fd[entry.n_tasks] = -1;
+			entry.n_tasks++;
+			r = cgroup_entry_add(&entry, path, O_WRONLY,
+					     &entry.tasks_fd[entry.n_tasks - 1], err);
 		}
-		if (fd < 0) {
-			int e = errno;
-
-			cgroup_entry_close(&entry);
-			return error_set_errno(err, e, "open '%s'", path);
-		}
-		if (dir->unified) {
-			entry.unified_fd = fd;
-			continue;
-		}
-		entry.tasks_dir[entry.n_tasks] = dir->path;
-		entry.tasks_fd[entry.n_tasks++] = fd;
+		if (r < 0)
+			return r;
 	}
 	*ret = entry;
 	return 0;
 }
 
-int cgroup_entry_join_v1(struct cgroup_entry *entry, const char **ret_dir)
+/* Writes "0", the calling thread or process, to FD; returns 0 or -errno. */
+static int cgroup_self_write(int fd)
+{
+	return write(fd, "0", 1) == 1 ? 0 : -errno;
+}
+
+int cgroup_entry_join(struct cgroup_entry *entry, bool born_in_unified, const char **ret_dir)
 {
 	int r = 0;
 
-	for (size_t i = 0; i < entry->n_tasks; i++) {
-		/* "0" names the calling thread: the one case that skips the global lock. */
-		if (r == 0 && write(entry->tasks_fd[i], "0", 1) != 1) {
-			r = -errno;
+	/* In a 'tasks' file "0" moves the calling thread: the one move that skips the global lock. */
+	for (size_t i = 0; r == 0 && i < entry->n_tasks; i++) {
+		r = cgroup_self_write(entry->tasks_fd[i]);
+		if (r < 0)
 			*ret_dir = entry->tasks_dir[i];
-		}
-		close(entry->tasks_fd[i]);
-		entry->tasks_fd[i] = -1;
 	}
-	entry->n_tasks = 0;
+	if (r == 0 && !born_in_unified && entry->unified_procs_fd >= 0) {
+		r = cgroup_self_write(entry->unified_procs_fd);
+		if (r < 0)
+			*ret_dir = entry->unified_dir;
+	}
+	cgroup_entry_close(entry);
 	return r;
 }
 
@@ -600,6 +610,9 @@ void cgroup_entry_close(struct cgroup_entry *entry)
 	if (entry->unified_fd >= 0)
 		close(entry->unified_fd);
 	entry->unified_fd = -1;
+	if (entry->unified_procs_fd >= 0)
+		close(entry->unified_procs_fd);
+	entry->unified_procs_fd = -1;
 }
 
 static long monotonic_ms(void)

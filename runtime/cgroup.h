@@ -49,6 +49,9 @@ struct cgroup;
  */
 struct cgroup_entry {
 	int unified_fd; /* the cgroup2 directory, for CLONE_INTO_CGROUP; -1 when none */
+	/* its cgroup.procs, for a move by "0" where the kernel lacks CLONE_INTO_CGROUP */
+	int unified_procs_fd;
+	const char *unified_dir;
 	size_t n_tasks;
 	int tasks_fd[CGROUP_HIERARCHY_MAX]; /* each v1 hierarchy's 'tasks' file, write only */
 	/* the directories of tasks_fd, for errors, pointing into the struct cgroup */
@@ -64,17 +67,16 @@ int cgroup_create(const char *instance, const char *name, const struct cgroup_li
 int cgroup_open(const char *instance, const char *name, struct cgroup **ret,
 		struct reef_error *err);
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct reef_error *err);
-/* Moves PID into the cgroup2 directory alone, for kernels without CLONE_INTO_CGROUP. */
-int cgroup_add_pid_unified(struct cgroup *cg, pid_t pid, struct reef_error *err);
 
 /* Opens the descriptors of ENTRY; *RET stays valid while CG lives. */
 int cgroup_entry_open(const struct cgroup *cg, struct cgroup_entry *ret, struct reef_error *err);
 /*
  * Moves the calling single-threaded process into each v1 hierarchy of
- * ENTRY and closes those descriptors.  On failure returns -errno and sets
- * *RET_DIR to the directory that rejected the move.
+ * ENTRY, and into the cgroup2 one unless clone3() placed it there already
+ * (BORN_IN_UNIFIED).  Closes every descriptor of ENTRY.  On failure returns
+ * -errno and sets *RET_DIR to the directory that rejected the move.
  */
-int cgroup_entry_join_v1(struct cgroup_entry *entry, const char **ret_dir);
+int cgroup_entry_join(struct cgroup_entry *entry, bool born_in_unified, const char **ret_dir);
 /* Closes what ENTRY still holds; safe to call twice. */
 void cgroup_entry_close(struct cgroup_entry *entry);
 /* Kills every process left in the cgroup and removes its directories; absent is not an error. */

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * exec: joins every namespace of a running container through a pidfd,
- * its cgroup, and its capabilities, no_new_privs and seccomp filter.
+ * its cgroup, and its capabilities, no_new_privs and seccomp filter.  The
+ * command's process enters the cgroup as the init does (see struct
+ * cgroup_entry), so an exec does not wait for the kernel's global cgroup
+ * lock.  The reef process itself stays outside the cgroup.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,6 +34,11 @@ struct exec_context {
 	char **env;
 	int pty_master;
 	int pty_slave;
+	int pidfd;	 /* the container's init */
+	int cgroupns_fd; /* its cgroup namespace */
+	struct cgroup *cgroup_dirs;
+	struct cgroup_entry cgroup;
+	bool born_in_unified; /* clone3() placed the command in the cgroup2 directory */
 };
 
 /* The exec's own entries, then the container's entries whose keys they do not set. */
@@ -98,8 +107,24 @@ static __attribute__((noreturn)) void exec_child(struct exec_context *ctx)
 {
 	const struct container_config *config = ctx->config;
 	struct reef_error err = { 0 };
-	const char *step = NULL;
+	const char *step = NULL, *cgroup_dir = NULL;
+	int r;
 
+	r = cgroup_entry_join(&ctx->cgroup, ctx->born_in_unified, &cgroup_dir);
+	if (r < 0) {
+		fprintf(stderr, "reef: exec in '%s': join cgroup '%s': %s\n", config->name,
+			cgroup_dir, strerror(-r));
+		_exit(126);
+	}
+	/*
+	 * Joined only now, through a namespace file: a second setns() through the
+	 * pidfd fails its ptrace access check from inside the user namespace.
+	 */
+	if (setns(ctx->cgroupns_fd, CLONE_NEWCGROUP) < 0) {
+		fprintf(stderr, "reef: exec in '%s': join the cgroup namespace: %m\n",
+			config->name);
+		_exit(126);
+	}
 	if (ctx->options->tty) {
 		setsid();
 		if (ioctl(ctx->pty_slave, TIOCSCTTY, 0) < 0 || dup2(ctx->pty_slave, 0) < 0 ||
@@ -209,36 +234,61 @@ static int exec_wait(struct exec_context *ctx, pid_t pid, int *ret_status)
 	return 0;
 }
 
+/*
+ * Joins the container's namespaces except the cgroup namespace, which the
+ * command joins after its cgroup, and opens the cgroup's files first:
+ * inside the user namespace they are out of reach.
+ */
 static int exec_enter(struct exec_context *ctx, const struct reef_paths *paths,
 		      const struct container_state *state, struct reef_error *err)
 {
 	const struct container_config *config = ctx->config;
-	struct cgroup *cgroup = NULL;
-	_cleanup_(close_fd) int pidfd = -1;
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
-		    CLONE_NEWCGROUP;
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC;
 	char instance[32];
 	int r;
 
-	pidfd = (int)syscall(SYS_pidfd_open, state->pid, 0);
-	if (pidfd < 0 || process_start_time(state->pid) != state->pid_start)
+	char path[64];
+
+	ctx->pidfd = (int)syscall(SYS_pidfd_open, state->pid, 0);
+	if (ctx->pidfd < 0 || process_start_time(state->pid) != state->pid_start)
+		return error_set(err, ESRCH, "container '%s' is not running", config->name);
+	snprintf(path, sizeof(path), "/proc/%d/ns/cgroup", (int)state->pid);
+	ctx->cgroupns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* The pid names the pidfd's process only while that one lives: check it after the open. */
+	if (ctx->cgroupns_fd < 0 || syscall(SYS_pidfd_send_signal, ctx->pidfd, 0, NULL, 0) < 0)
 		return error_set(err, ESRCH, "container '%s' is not running", config->name);
 
-	/* The cgroup first: inside the user namespace its files are out of reach. */
 	container_cgroup_instance(paths, instance);
-	r = cgroup_open(instance, config->name, &cgroup, err);
-	if (r == 0) {
-		r = cgroup_add_pid(cgroup, getpid(), err);
-		cgroup_free(cgroup);
-	}
+	r = cgroup_open(instance, config->name, &ctx->cgroup_dirs, err);
+	if (r == 0)
+		r = cgroup_entry_open(ctx->cgroup_dirs, &ctx->cgroup, err);
 	if (r < 0)
 		return error_prefix(err, "join the cgroup of '%s'", config->name);
 
 	if (!config->privileged)
 		flags |= CLONE_NEWUSER;
-	if (setns(pidfd, flags) < 0)
+	if (setns(ctx->pidfd, flags) < 0)
 		return error_set_errno(err, errno, "join the namespaces of '%s'", config->name);
 	return 0;
+}
+
+/* Forks the command's process, into the cgroup2 directory as it is born where the kernel can. */
+static pid_t exec_clone(struct exec_context *ctx)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	pid_t pid;
+
+	ctx->born_in_unified = ctx->cgroup.unified_fd >= 0;
+	if (ctx->born_in_unified) {
+		args.flags = CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)ctx->cgroup.unified_fd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		/* Linux before 5.7: EINVAL, or E2BIG for the longer clone_args. */
+		if (pid >= 0 || (errno != EINVAL && errno != E2BIG))
+			return pid;
+		ctx->born_in_unified = false;
+	}
+	return fork();
 }
 
 int container_exec(const struct reef_paths *paths, const char *name,
@@ -248,7 +298,13 @@ int container_exec(const struct reef_paths *paths, const char *name,
 	struct container_config config = { 0 };
 	struct container_state state = { 0 };
 	struct exec_context ctx = {
-		.config = &config, .options = options, .pty_master = -1, .pty_slave = -1
+		.config = &config,
+		.options = options,
+		.pty_master = -1,
+		.pty_slave = -1,
+		.pidfd = -1,
+		.cgroupns_fd = -1,
+		.cgroup = { .unified_fd = -1, .unified_procs_fd = -1 },
 	};
 	pid_t pid;
 	int r;
@@ -272,9 +328,10 @@ int container_exec(const struct reef_paths *paths, const char *name,
 	if (r == 0)
 		r = exec_enter(&ctx, paths, &state, err);
 	if (r == 0) {
-		pid = fork();
+		pid = exec_clone(&ctx);
 		if (pid == 0)
 			exec_child(&ctx);
+		cgroup_entry_close(&ctx.cgroup);
 		if (pid < 0)
 			r = error_set_errno(err, errno, "fork into '%s'", name);
 		else
@@ -284,6 +341,12 @@ int container_exec(const struct reef_paths *paths, const char *name,
 		close(ctx.pty_master);
 	if (ctx.pty_slave >= 0)
 		close(ctx.pty_slave);
+	if (ctx.pidfd >= 0)
+		close(ctx.pidfd);
+	if (ctx.cgroupns_fd >= 0)
+		close(ctx.cgroupns_fd);
+	cgroup_entry_close(&ctx.cgroup);
+	cgroup_free(ctx.cgroup_dirs);
 	if (ctx.have_filter)
 		seccomp_filter_clear(&ctx.filter);
 	free(ctx.env);

@@ -67,7 +67,8 @@ struct launch_plan {
 	int output_fd; /* write end of the log pipe: stdout and stderr */
 	struct seccomp_filter filter;
 	bool have_filter;
-	struct cgroup_entry cgroup; /* the init joins the v1 hierarchies through it first */
+	struct cgroup_entry cgroup; /* the init joins its cgroup through it first */
+	bool born_in_unified;	    /* clone3() placed the init in the cgroup2 directory */
 };
 
 /* The container's init: sets everything up and execs; never returns. */

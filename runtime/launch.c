@@ -253,12 +253,6 @@ static int init_release(struct monitor *m, int sync_fd, struct reef_error *err)
 		if (r < 0)
 			return error_prefix(err, "write the id maps");
 	}
-	/* Slow (an RCU grace period), but only where the kernel predates CLONE_INTO_CGROUP. */
-	if (m->unified_by_pid) {
-		r = cgroup_add_pid_unified(m->cgroup, m->pid, err);
-		if (r < 0)
-			return r;
-	}
 	r = lower_prepare(m, m->pid, &go, &lower_fd, err);
 	if (r < 0)
 		return r;
@@ -282,8 +276,7 @@ static __attribute__((noreturn)) void init_enter(struct launch_plan *plan)
 	int null, r;
 
 	/* First of all, so that every later step and process counts against the limits. */
-	r = cgroup_entry_join_v1(&plan->cgroup, &cgroup_dir);
-	cgroup_entry_close(&plan->cgroup);
+	r = cgroup_entry_join(&plan->cgroup, plan->born_in_unified, &cgroup_dir);
 	if (r < 0) {
 		launch_failure_send(plan->sync_fd, -r, "join cgroup '%s'", cgroup_dir);
 		_exit(1);
@@ -318,10 +311,14 @@ static int init_clone(struct monitor *m, struct launch_plan *plan, int *ret_sync
 	plan->sync_fd = sync[1];
 	plan->output_fd = output[1];
 
+	plan->born_in_unified = plan->cgroup.unified_fd >= 0;
 	m->pid = clone_init(flags, plan->cgroup.unified_fd, &m->pidfd);
-	/* Linux before 5.7 rejects CLONE_INTO_CGROUP with EINVAL, or E2BIG for the longer clone_args. */
-	if (m->pid < 0 && plan->cgroup.unified_fd >= 0 && (errno == EINVAL || errno == E2BIG)) {
-		m->unified_by_pid = true;
+	/*
+	 * Linux before 5.7 rejects CLONE_INTO_CGROUP with EINVAL, or E2BIG for the
+	 * longer clone_args.  The init then moves itself, which waits for the lock.
+	 */
+	if (m->pid < 0 && plan->born_in_unified && (errno == EINVAL || errno == E2BIG)) {
+		plan->born_in_unified = false;
 		m->pid = clone_init(flags, -1, &m->pidfd);
 	}
 	if (m->pid == 0) {

@@ -20,9 +20,7 @@ struct monitor {
 	struct netd_client *client;
 	json_t *networks; /* the attach replies */
 	bool attached;	  /* an attach was attempted, so a detach is due */
-	/* the kernel lacks CLONE_INTO_CGROUP, so the init joins cgroup2 by pid */
-	bool unified_by_pid;
-	pid_t pid; /* the init, -1 before the clone */
+	pid_t pid;	  /* the init, -1 before the clone */
 	int pidfd;
 	int output_fd; /* read end of the init's stdout and stderr */
 };

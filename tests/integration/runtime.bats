@@ -163,6 +163,11 @@ assert_no_trace() {
 	# The monitor stays outside, so that the container's limits do not count it.
 	monitor=$(awk '/^PPid:/ { print $2 }' "/proc/$init/status")
 	[ "$(grep -c ":/$cg\$" "/proc/$monitor/cgroup")" -eq 0 ]
+	# An exec'd command is in the cgroup too, as the root of its cgroup namespace.
+	run reef exec c1 -- cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq "$expected" ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep -vc ':/$')" -eq 0 ]
 }
 
 @test "exec returns the status and logs hold the output" {
