@@ -227,17 +227,20 @@ void child_main(struct launch_plan *plan)
 		_exit(1);
 	if (mount_fd >= 0)
 		close(mount_fd);
-
-	if (go_receive(plan->sync_fd, &go, &mount_fd) < 0)
-		_exit(1);
-	/* The monitor has moved the init into its cgroup: that becomes the namespace's root. */
+	/* The init joined its cgroup as its first step: that becomes the namespace's root. */
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		launch_failure_send(plan->sync_fd, errno, "create the cgroup namespace");
 		_exit(1);
 	}
-	if (loopback_up(plan) < 0 || rootfs_enter(plan, &go) < 0)
+	if (loopback_up(plan) < 0 || rootfs_enter(plan) < 0)
 		_exit(1);
 	if (security_apply(plan) < 0)
+		_exit(1);
+
+	/* Only the files that name the addresses wait for the attach replies. */
+	if (go_receive(plan->sync_fd, &go, &mount_fd) < 0)
+		_exit(1);
+	if (rootfs_write_network(plan, &go) < 0)
 		_exit(1);
 
 	if (!plan->config->init) {

@@ -42,9 +42,10 @@ int idmap_copy_shifted(const char *rootfs, const char *dir_copy, uid_t base,
 /*
  * Messages on the socket between the monitor and the container's init.  The
  * monitor sends the go-ahead twice.  The first carries the lower layer, and
- * the init mounts its rootfs while the monitor attaches its networks.  The
- * second carries /etc/hosts and /etc/resolv.conf from the attach replies,
- * and the init pivots, drops privileges and execs.
+ * the init mounts its rootfs, pivots and drops privileges while the monitor
+ * attaches its networks.  The second carries /etc/hosts and
+ * /etc/resolv.conf from the attach replies, and the init writes them and
+ * execs.
  */
 struct launch_go {
 	char hosts[2048];
@@ -83,8 +84,10 @@ void launch_failure_send(int fd, int errnum, const char *fmt, ...)
  * leaves the init in its top directory; returns 0 or sends a failure.
  */
 int rootfs_mount(struct launch_plan *plan, const struct launch_go *go, int mount_fd);
-/* Writes /etc/hostname, /etc/hosts and /etc/resolv.conf, and pivots into the rootfs. */
-int rootfs_enter(struct launch_plan *plan, const struct launch_go *go);
+/* Writes /etc/hostname and pivots into the rootfs. */
+int rootfs_enter(struct launch_plan *plan);
+/* Writes /etc/hosts and /etc/resolv.conf from GO, after the pivot. */
+int rootfs_write_network(struct launch_plan *plan, const struct launch_go *go);
 
 /* The monitor: forks off, starts the container, stays as the init's parent. */
 int monitor_spawn(const struct reef_paths *paths, const struct container_config *config,

@@ -236,18 +236,6 @@ static int file_write(struct launch_plan *plan, const char *path, const char *te
 	return 0;
 }
 
-static int rootfs_write_etc(struct launch_plan *plan, const struct launch_go *go)
-{
-	if (dir_ensure(plan, "etc", 0755) < 0)
-		return -1;
-	if (file_write(plan, "etc/hostname", plan->config->name) < 0 ||
-	    file_write(plan, "etc/hosts", go->hosts) < 0)
-		return -1;
-	if (go->resolv[0] && file_write(plan, "etc/resolv.conf", go->resolv) < 0)
-		return -1;
-	return 0;
-}
-
 static int rootfs_pivot(struct launch_plan *plan)
 {
 	/* pivot_root(".", ".") stacks the old root on top of the new; detaching it leaves the new. */
@@ -287,9 +275,19 @@ int rootfs_mount(struct launch_plan *plan, const struct launch_go *go, int mount
 	return 0;
 }
 
-int rootfs_enter(struct launch_plan *plan, const struct launch_go *go)
+int rootfs_enter(struct launch_plan *plan)
 {
-	if (rootfs_write_etc(plan, go) < 0)
+	if (dir_ensure(plan, "etc", 0755) < 0 ||
+	    file_write(plan, "etc/hostname", plan->config->name) < 0)
 		return -1;
 	return rootfs_pivot(plan);
+}
+
+int rootfs_write_network(struct launch_plan *plan, const struct launch_go *go)
+{
+	if (file_write(plan, "etc/hosts", go->hosts) < 0)
+		return -1;
+	if (go->resolv[0] && file_write(plan, "etc/resolv.conf", go->resolv) < 0)
+		return -1;
+	return 0;
 }
