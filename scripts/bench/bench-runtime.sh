@@ -3,13 +3,17 @@
 # network with NAT, wired by reef-netd) and `reef exec NAME true`, and in
 # the same run crun and runc on the same busybox rootfs (their default
 # namespaces including a network namespace, no wiring, the same seccomp
-# allow list).  Prints a markdown section.  Needs root and a build; installs
-# crun and runc with apt-get when missing.  Everything runs in a network
-# namespace and a REEF_ROOT of its own, removed at the end.
+# allow list).  `reef launch` returns once the command runs, like
+# `crun run --detach`, so that is the comparison for the targets.  `crun run`
+# and `runc run` also wait for the exit and delete the container.  Prints a
+# markdown section.  Needs root and a build; installs crun and runc with
+# apt-get when missing.  Everything runs in a network namespace and a
+# REEF_ROOT of its own, removed at the end.  RUNS sets the runs per row.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 repo=$PWD
 runs=${RUNS:-50}
+gap=0.3
 
 # The timing loops run inside the namespace (see the end of the file).
 if [ "${1:-}" = --inner ]; then
@@ -34,14 +38,20 @@ if [ "${1:-}" = --inner ]; then
 		done
 	}
 
-	for i in $(seq "$runs"); do
-		time_ms "$REEF" launch --rm "$work/rootfs" "n$i" --network bench -- /bin/true
-		gone "n$i"
-	done | median >"$work/reef-launch-net"
-	for i in $(seq "$runs"); do
-		time_ms "$REEF" launch --rm "$work/rootfs" "p$i" -- /bin/true
-		gone "p$i"
-	done | median >"$work/reef-launch"
+	# Times RUNS launches named PREFIX1... with ARGS, each GAP seconds after the previous one
+	# was removed.  A gap lets the kernel go quiet, as between two commands a person types.
+	launch_loop() {
+		local prefix=$1 gap=$2 i
+		shift 2
+		for i in $(seq "$runs"); do
+			sleep "$gap"
+			time_ms "$REEF" launch --rm "$work/rootfs" "$prefix$i" "$@" -- /bin/true
+			gone "$prefix$i"
+		done | median
+	}
+	launch_loop n 0 --network bench >"$work/reef-launch-net"
+	launch_loop p 0 >"$work/reef-launch"
+	launch_loop q "$gap" --network bench >"$work/reef-launch-cold"
 
 	"$REEF" launch "$work/rootfs" ex --network bench -- sleep 100000
 	for _ in $(seq "$runs"); do
@@ -49,16 +59,37 @@ if [ "${1:-}" = --inner ]; then
 	done | median >"$work/reef-exec"
 	"$REEF" delete --force ex
 
+	# The whole cycle of one launch: until the monitor has detached the network and removed it.
+	for i in $(seq "$runs"); do
+		t0=$EPOCHREALTIME
+		"$REEF" launch --rm "$work/rootfs" "f$i" --network bench -- /bin/true \
+			>/dev/null 2>>"$work/errors.log" || echo "failed: reef launch" >>"$work/errors.log"
+		gone "f$i"
+		t1=$EPOCHREALTIME
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'
+	done | median >"$work/reef-cycle"
+
 	# crun rejects hybrid cgroup hosts: hide the cgroup2 mount in a private mount namespace.
-	unshare -m --propagation private bash -c '
-		umount /sys/fs/cgroup/unified 2>/dev/null
-		for i in $(seq '"$runs"'); do
-			t0=$EPOCHREALTIME
-			crun --root "'"$work"'/crun" run -b "'"$work"'/bundle" "c$i" >/dev/null 2>>"'"$work"'/errors.log" ||
-				echo "failed: crun run" >>"'"$work"'/errors.log"
-			t1=$EPOCHREALTIME
-			awk -v a="$t0" -v b="$t1" "BEGIN { printf \"%.2f\n\", (b - a) * 1000 }"
-		done' | median >"$work/crun-launch"
+	# With --detach as the first argument, the delete after each run is not timed.  The
+	# second argument is the gap before each run.
+	crun_loop() {
+		unshare -m --propagation private bash -c '
+			umount /sys/fs/cgroup/unified 2>/dev/null
+			for i in $(seq '"$runs"'); do
+				sleep '"$2"'
+				t0=$EPOCHREALTIME
+				crun --root "'"$work"'/crun" run '"$1"' -b "'"$work"'/bundle" "c$i" \
+					>/dev/null 2>>"'"$work"'/errors.log" ||
+					echo "failed: crun run '"$1"'" >>"'"$work"'/errors.log"
+				t1=$EPOCHREALTIME
+				awk -v a="$t0" -v b="$t1" "BEGIN { printf \"%.2f\n\", (b - a) * 1000 }"
+				[ -z "'"$1"'" ] || crun --root "'"$work"'/crun" delete -f "c$i" \
+					2>>"'"$work"'/errors.log"
+			done'
+	}
+	crun_loop "" 0 | median >"$work/crun-launch"
+	crun_loop --detach 0 | median >"$work/crun-detach"
+	crun_loop --detach "$gap" | median >"$work/crun-detach-cold"
 	for i in $(seq "$runs"); do
 		time_ms runc --root "$work/runc" run -b "$work/bundle" "r$i"
 	done | median >"$work/runc-launch"
@@ -128,9 +159,18 @@ fi
 launch_net=$(cat "$work/reef-launch-net")
 launch=$(cat "$work/reef-launch")
 exec_ms=$(cat "$work/reef-exec")
+cycle_ms=$(cat "$work/reef-cycle")
 crun_ms=$(cat "$work/crun-launch")
+crun_detach_ms=$(cat "$work/crun-detach")
+launch_cold=$(cat "$work/reef-launch-cold")
+crun_cold=$(cat "$work/crun-detach-cold")
 runc_ms=$(cat "$work/runc-launch")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# One table row: the command, its median, then crun -d, crun and runc each divided by it.
+row() {
+	echo "| $1 | $2 | $(ratio "$crun_detach_ms" "$2") | $(ratio "$crun_ms" "$2") |" \
+		"$(ratio "$runc_ms" "$2") |"
+}
 
 echo "## runtime: launch and exec"
 echo
@@ -142,17 +182,23 @@ echo "$(runc --version | awk 'NR == 1 { print $3 }'): \`run\` of an OCI bundle f
 echo "(pid, network, ipc, uts, mount and cgroup namespaces, no user namespace, read-only"
 echo "rootfs, no wiring) with reef's allow list as seccomp profile."
 echo
-echo "| command | median (ms) | crun / this | runc / this |"
-echo "|---|---:|---:|---:|"
-echo "| reef launch --rm /bin/true, one bridge network (veth, address, NAT) | $launch_net |" \
-	"$(ratio "$crun_ms" "$launch_net") | $(ratio "$runc_ms" "$launch_net") |"
-echo "| reef launch --rm /bin/true, no network | $launch | $(ratio "$crun_ms" "$launch") |" \
-	"$(ratio "$runc_ms" "$launch") |"
-echo "| crun run /bin/true | $crun_ms | 1.00 | $(ratio "$runc_ms" "$crun_ms") |"
-echo "| runc run /bin/true | $runc_ms | $(ratio "$crun_ms" "$runc_ms") | 1.00 |"
-echo "| reef exec NAME true | $exec_ms | | |"
+echo "| command | median (ms) | crun -d / this | crun / this | runc / this |"
+echo "|---|---:|---:|---:|---:|"
+row "reef launch --rm /bin/true, one bridge network (veth, address, NAT)" "$launch_net"
+row "reef launch --rm /bin/true, no network" "$launch"
+row "crun run --detach /bin/true" "$crun_detach_ms"
+row "crun run /bin/true" "$crun_ms"
+row "runc run /bin/true" "$runc_ms"
+row "reef launch --rm /bin/true, one network, until the container is removed" "$cycle_ms"
+echo "| reef exec NAME true | $exec_ms | | | |"
+echo "| reef launch --rm /bin/true, one network, $gap s after the previous run | $launch_cold |" \
+	"$(ratio "$crun_cold" "$launch_cold") | | |"
+echo "| crun run --detach /bin/true, $gap s after the previous run | $crun_cold | 1.00 | | |"
 echo
-echo "\`reef launch\` returns once /bin/true has been exec'd; its monitor then reaps it,"
-echo "detaches the network and removes the container in the background (not timed, but"
-echo "awaited before the next run).  \`crun run\` and \`runc run\` return after the"
-echo "container has exited and been deleted."
+echo "\`reef launch\` returns once /bin/true has been exec'd, as \`crun run --detach\` does;"
+echo "its monitor then reaps it, detaches the network and removes the container in the"
+echo "background (not timed in the first two rows, but awaited before the next run)."
+echo "\`crun run\` and \`runc run\` return after the container has exited and been deleted;"
+echo "the \"until the container is removed\" row times reef's whole cycle the same way."
+echo "Each run starts right after the previous one, so the kernel is warm, except in the"
+echo "last two rows: there each run waits $gap s first (crun -d / this compares those two)."
