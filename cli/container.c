@@ -582,6 +582,46 @@ static void uptime_format(const struct container_state *s, char *buf, size_t siz
 		snprintf(buf, size, "%lldd%lldh", t / 86400, t / 3600 % 24);
 }
 
+/*
+ * Returns reef-netd's endpoints, or NULL when it does not reply.  They are
+ * the current ones: the replies saved at launch keep an address that
+ * `reef network delete --force` has taken away since.
+ */
+static json_t *endpoints_live(struct cli_context *ctx)
+{
+	struct reef_error err = { 0 };
+	struct netd_client *client;
+	json_t *reply = NULL;
+
+	if (cli_client(ctx, &client, &err) < 0 ||
+	    netd_client_request(client, "GET", "/v1/endpoints", NULL, &reply, &err) < 0)
+		return NULL;
+	if (!json_is_array(reply)) {
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+/* Replaces the saved networks of a running container S with its endpoints in LIVE. */
+static void networks_refresh(const char *name, struct container_state *s, json_t *live)
+{
+	json_t *endpoint, *mine;
+	size_t i;
+
+	if (!live || s->status != CONTAINER_RUNNING)
+		return;
+	mine = json_array();
+	json_array_foreach (live, i, endpoint) {
+		const char *container = json_string_value(json_object_get(endpoint, "container"));
+
+		if (container && strcmp(container, name) == 0)
+			json_array_append(mine, endpoint);
+	}
+	json_decref(s->networks);
+	s->networks = mine;
+}
+
 static void addresses_format(const struct container_state *s, char *buf, size_t size)
 {
 	size_t len = 0, i, j;
@@ -631,7 +671,7 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 	static const char *const headers[] = { "NAME", "STATE", "ADDRESSES", "IMAGE", "UPTIME" };
 	struct reef_error err = { 0 };
 	struct table *table = NULL;
-	json_t *array = json_array();
+	json_t *array = json_array(), *live = NULL;
 	char **names = NULL;
 	size_t count = 0;
 
@@ -650,6 +690,8 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 	}
 	if (container_names(&ctx->paths, &names, &count, &err) < 0)
 		return cli_fail(&err);
+	if (count > 0)
+		live = endpoints_live(ctx);
 	table = table_new(5, headers);
 	for (size_t i = 0; i < count; i++) {
 		struct container_config c = { 0 };
@@ -660,6 +702,7 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 		if (container_config_read(&ctx->paths, names[i], &c, NULL) < 0)
 			continue;
 		if (container_state_read(&ctx->paths, names[i], &s, NULL) == 0) {
+			networks_refresh(c.name, &s, live);
 			state_describe(&s, state, sizeof(state));
 			addresses_format(&s, addresses, sizeof(addresses));
 			uptime_format(&s, uptime, sizeof(uptime));
@@ -676,6 +719,7 @@ int cmd_list(struct cli_context *ctx, int argc, char **argv)
 		table_print(table);
 	table_free(table);
 	json_decref(array);
+	json_decref(live);
 	container_names_free(names, count);
 	return 0;
 }
@@ -698,6 +742,12 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 		json_decref(command);
 		json_decref(env);
 		return cli_fail(&err);
+	}
+	if (s.status == CONTAINER_RUNNING && s.networks && json_array_size(s.networks) > 0) {
+		json_t *live = endpoints_live(ctx);
+
+		networks_refresh(c.name, &s, live);
+		json_decref(live);
 	}
 	obj = container_json(&c, &s);
 	for (size_t i = 0; c.argv[i]; i++)

@@ -144,14 +144,7 @@ teardown() {
 	# A UDP flow keeps its conntrack entry while packets flow; the new target
 	# gets the next datagram only because the entry is deleted.
 	fw forward-add "{$WEB_A,\"proto\":\"udp\",\"host_port\":5353,\"container_port\":53}"
-	ip netns exec "$LAN" python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 40000))
-for i in range(40):
-    s.sendto(b"x\n", ("'"$FW_HOST_IP"'", 5353))
-    time.sleep(0.1)
-' &
+	fw_udp_stream "$LAN" "$FW_HOST_IP" 5353 &
 	sleep 0.5
 	fw_udp_listen "$PEER" 53
 	fw forward-remove "{$WEB_A,\"proto\":\"udp\",\"host_port\":5353,\"container_port\":53}"

@@ -96,6 +96,19 @@ fw_udp_send() {
 	echo "$4" | ip netns exec "$1" nc -u -w 1 "$2" "$3" || true
 }
 
+# fw_udp_stream NS ADDR PORT: sends "x" from NS, source port 40000, every 0.1 s for 4 s.
+# One source port keeps the flow in one conntrack entry.
+fw_udp_stream() {
+	ip netns exec "$1" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 40000))
+for i in range(40):
+    s.sendto(b"x\n", (sys.argv[1], int(sys.argv[2])))
+    time.sleep(0.1)
+' "$2" "$3"
+}
+
 # fw_udp_received NS PORT: what the listener of fw_udp_listen received.
 fw_udp_received() {
 	cat "$BATS_TEST_TMPDIR/udp-$1-$2"

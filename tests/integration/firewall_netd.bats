@@ -118,14 +118,7 @@ time.sleep(30)
 	container web "$WEB" "$web_pid" lab
 	container peer "$PEER" "$peer_pid" lab
 	reef port add web 5353:53/udp
-	ip netns exec "$LAN" python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 40000))
-for i in range(40):
-    s.sendto(b"x\n", ("'"$FW_HOST_IP"'", 5353))
-    time.sleep(0.1)
-' &
+	fw_udp_stream "$LAN" "$FW_HOST_IP" 5353 &
 	sleep 0.5
 	fw_udp_listen "$PEER" 53
 	reef port remove web 5353:53/udp

@@ -50,6 +50,26 @@ endpoints_of() {
 	[[ "$output" == *"c2"*"running"*"10.77.0.50/24"* ]]
 }
 
+@test "list shows addresses after a forced network delete" {
+	lab_create
+	reef network create side --subnet 10.78.0.0/24 --internal >/dev/null
+	reef launch "$RUNTIME_ROOTFS" c1 --network lab,ip=10.77.0.60 --network side,ip=10.78.0.60 \
+		-- sleep 1000
+	run reef list
+	[[ "$output" == *"c1"*"running"*"10.77.0.60/24,10.78.0.60/24"* ]]
+	reef network delete side --force
+	run reef list
+	[[ "$output" == *"c1"*"running"*"10.77.0.60/24 "* ]]
+	[[ "$output" != *"10.78.0.60"* ]]
+	[ "$(info_field c1 '.networks | length')" = 1 ]
+	# Without reef-netd, list falls back to the addresses saved at launch.
+	netd_stop "$REEF_ROOT"
+	run reef list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"c1"*"running"*"10.77.0.60/24,10.78.0.60/24"* ]]
+	netd_start "$NS" "$REEF_ROOT"
+}
+
 @test "stop, start and delete release the interface and the lease" {
 	lab_create
 	reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
