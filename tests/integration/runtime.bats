@@ -170,6 +170,26 @@ assert_no_trace() {
 	[ "$(printf '%s\n' "${lines[@]}" | grep -vc ':/$')" -eq 0 ]
 }
 
+@test "cgroup2 alone: launch and exec join it" {
+	local root
+	for root in /sys/fs/cgroup /sys/fs/cgroup/unified ""; do
+		[ "$(stat -f -c %T "$root" 2>/dev/null)" = cgroup2fs ] && break
+	done
+	[ -n "$root" ] || skip "no cgroup2 mount"
+	# The override makes reef use this cgroup2 mount alone, as on a host without cgroup v1.
+	export REEF_CGROUP2_ROOT=$root
+	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
+	cg=$(info_field c1 .cgroup)
+	init=$(info_field c1 .pid)
+	[ "$(grep '^0::' "/proc/$init/cgroup")" = "0::/$cg" ]
+	[ "$(grep '^0::' "/proc/$(command_pid c1)/cgroup")" = "0::/$cg" ]
+	run reef exec c1 -- cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep '^0::')" = "0::/" ]
+	reef delete --force c1
+	[ ! -e "$root/$cg" ]
+}
+
 @test "exec returns the status and logs hold the output" {
 	reef launch "$RUNTIME_ROOTFS" c1 -- sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
 	run reef exec c1 -- sh -c 'exit 7'
