@@ -57,6 +57,10 @@ if [ "${1:-}" = --inner ]; then
 	for _ in $(seq "$runs"); do
 		time_ms "$REEF" exec ex true
 	done | median >"$work/reef-exec"
+	for _ in $(seq "$runs"); do
+		sleep "$gap"
+		time_ms "$REEF" exec ex true
+	done | median >"$work/reef-exec-cold"
 	"$REEF" delete --force ex
 
 	# The whole cycle of one launch: until the monitor has detached the network and removed it.
@@ -164,6 +168,7 @@ crun_ms=$(cat "$work/crun-launch")
 crun_detach_ms=$(cat "$work/crun-detach")
 launch_cold=$(cat "$work/reef-launch-cold")
 crun_cold=$(cat "$work/crun-detach-cold")
+exec_cold=$(cat "$work/reef-exec-cold")
 runc_ms=$(cat "$work/runc-launch")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # One table row: the command, its median, then crun -d, crun and runc each divided by it.
@@ -194,6 +199,7 @@ echo "| reef exec NAME true | $exec_ms | | | |"
 echo "| reef launch --rm /bin/true, one network, $gap s after the previous run | $launch_cold |" \
 	"$(ratio "$crun_cold" "$launch_cold") | | |"
 echo "| crun run --detach /bin/true, $gap s after the previous run | $crun_cold | 1.00 | | |"
+echo "| reef exec NAME true, $gap s after the previous run | $exec_cold | | | |"
 echo
 echo "\`reef launch\` returns once /bin/true has been exec'd, as \`crun run --detach\` does;"
 echo "its monitor then reaps it, detaches the network and removes the container in the"
@@ -201,4 +207,5 @@ echo "background (not timed in the first two rows, but awaited before the next r
 echo "\`crun run\` and \`runc run\` return after the container has exited and been deleted;"
 echo "the \"until the container is removed\" row times reef's whole cycle the same way."
 echo "Each run starts right after the previous one, so the kernel is warm, except in the"
-echo "last two rows: there each run waits $gap s first (crun -d / this compares those two)."
+echo "last three rows: there each run waits $gap s first (crun -d / this compares the"
+echo "launch with crun's)."
