@@ -202,19 +202,40 @@ static void handle_attach(struct api *api, const struct api_request *req, struct
 		 api_endpoint_json(api->netd, netd_network_find(api->netd, ep.network), &ep));
 }
 
-static void handle_detach(struct api *api, const char *container, const char *network,
-			  struct api_reply *reply, struct reef_error *err)
+/*
+ * With ?wait=false the veth host ends are deleted after the reply, and
+ * "deleting" names those still going, so a caller can wait for them
+ * without holding up other requests.
+ */
+static void handle_detach(struct api *api, struct MHD_Connection *conn, const char *container,
+			  const char *network, struct api_reply *reply, struct reef_error *err)
 {
-	size_t n = 0;
+	const char *wait_arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "wait");
+	struct detach_result result = { 0 };
+	json_t *deleting = json_array();
+	bool wait = true;
+	int r;
 
-	if (name_validate("container", container, err) < 0 ||
-	    (network && name_validate("network", network, err) < 0) ||
-	    netd_endpoint_detach(api->netd, container, network, &n, err) < 0) {
+	r = name_validate("container", container, err);
+	if (r == 0 && network)
+		r = name_validate("network", network, err);
+	/* Without the argument a detach waits, as it always did. */
+	if (r == 0 && wait_arg)
+		r = query_bool_parse("wait", wait_arg, &wait, err);
+	if (r == 0 && wait)
+		r = netd_endpoint_detach(api->netd, container, network, &result.count, err);
+	else if (r == 0)
+		r = netd_endpoint_detach_later(api->netd, container, network, &result, err);
+	if (r < 0) {
+		json_decref(deleting);
 		reply_error(reply, err);
 		return;
 	}
+	for (size_t i = 0; i < result.n_deleting; i++)
+		json_array_append_new(deleting, json_string(result.deleting[i]));
 	reply_ok(reply, 200,
-		 json_pack("{s:s, s:I}", "container", container, "detached", (json_int_t)n));
+		 json_pack("{s:s, s:I, s:o}", "container", container, "detached",
+			   (json_int_t)result.count, "deleting", deleting));
 }
 
 static json_t *forward_json(const struct store_forward *fwd)
@@ -380,7 +401,7 @@ static void route(struct api *api, struct MHD_Connection *conn, const char *meth
 	} else if (n == 1 && method_is(method, "GET")) {
 		handle_endpoint_list(api, conn, seg[0], reply, &err);
 	} else if (n >= 1 && method_is(method, "DELETE")) {
-		handle_detach(api, seg[0], n == 2 ? seg[1] : NULL, reply, &err);
+		handle_detach(api, conn, seg[0], n == 2 ? seg[1] : NULL, reply, &err);
 	} else if (n >= 1) {
 		reply_errorf(reply, 405, "invalid",
 			     "use DELETE on /v1/endpoints/CONTAINER[/NETWORK]");

@@ -249,6 +249,9 @@ int netd_endpoint_attach(struct netd *netd, const struct attach_request *req,
 	snprintf(ep.ifname, sizeof(ep.ifname), "%s", req->ifname);
 	snprintf(key, sizeof(key), "%s/%s", req->container, req->network);
 
+	/* A veth of an earlier attach of the pair may still be going: keep the name it had. */
+	netd_ifname_hash("rf", key, 0, ep.host_ifname);
+	link_reaper_wait(ep.host_ifname);
 	r = endpoint_check(netd, req, &ep.start_time, err);
 	if (r == 0)
 		r = store_endpoint_count(netd->store, req->container, NULL, &n_other, err);
@@ -303,8 +306,11 @@ release:
 	return error_prefix(err, "attach '%s' to network '%s'", req->container, req->network);
 }
 
-/* Detaches one endpoint: store row and kernel objects together, then memory. */
-static int endpoint_detach_one(struct netd *netd, const struct store_endpoint *ep,
+/*
+ * Detaches one endpoint: store row and kernel objects together, then memory.
+ * With LATER the link reaper may delete the veth host end after the commit.
+ */
+static int endpoint_detach_one(struct netd *netd, const struct store_endpoint *ep, bool later,
 			       struct reef_error *err)
 {
 	struct netd_network *net = netd_network_find(netd, ep->network);
@@ -318,6 +324,7 @@ static int endpoint_detach_one(struct netd *netd, const struct store_endpoint *e
 		return error_set(err, ENOENT, "network '%s' not found", ep->network);
 	netd_kernel_network(net, &gw_prefix[0], &gw_prefix[1], &kn);
 	kernel_endpoint_fill(net, ep, addr, gw, &ke);
+	ke.delete_later = later;
 
 	/* Forwards and the anti-spoofing chain go first, while their rows and device exist. */
 	r = netd_fw_endpoint_detach(netd, ep, err);
@@ -343,8 +350,9 @@ static int endpoint_detach_one(struct netd *netd, const struct store_endpoint *e
 	return 0;
 }
 
-int netd_endpoint_detach(struct netd *netd, const char *container, const char *network,
-			 size_t *ret_count, struct reef_error *err)
+static int endpoint_detach_all(struct netd *netd, const char *container, const char *network,
+			       struct detach_result *later, size_t *ret_count,
+			       struct reef_error *err)
 {
 	_cleanup_(free_ptr) struct store_endpoint *eps = NULL;
 	size_t n = 0, done = 0;
@@ -358,12 +366,33 @@ int netd_endpoint_detach(struct netd *netd, const char *container, const char *n
 	if (r < 0)
 		return error_prefix(err, "detach '%s'", container);
 	for (size_t i = 0; i < n; i++) {
-		r = endpoint_detach_one(netd, &eps[i], err);
+		const struct netd_network *net = netd_network_find(netd, eps[i].network);
+		/* Only a bridge network's endpoint has a veth host end of its own. */
+		bool veth = net && net->rec.ifname[0];
+		bool defer = later && veth && later->n_deleting < DETACH_LATER_MAX;
+
+		r = endpoint_detach_one(netd, &eps[i], defer, err);
 		if (r < 0)
 			return r;
+		if (defer)
+			snprintf(later->deleting[later->n_deleting++], sizeof(later->deleting[0]),
+				 "%s", eps[i].host_ifname);
 		done++;
 	}
 	if (ret_count)
 		*ret_count = done;
 	return 0;
+}
+
+int netd_endpoint_detach(struct netd *netd, const char *container, const char *network,
+			 size_t *ret_count, struct reef_error *err)
+{
+	return endpoint_detach_all(netd, container, network, NULL, ret_count, err);
+}
+
+int netd_endpoint_detach_later(struct netd *netd, const char *container, const char *network,
+			       struct detach_result *ret, struct reef_error *err)
+{
+	memset(ret, 0, sizeof(*ret));
+	return endpoint_detach_all(netd, container, network, ret, &ret->count, err);
 }

@@ -46,6 +46,8 @@ struct kernel_endpoint {
 	const struct ip_prefix *addr6;
 	const struct ip_addr *gateway4; /* default route via, or NULL for none */
 	const struct ip_addr *gateway6;
+	/* detach: leave the host end to the link reaper (when it runs) instead of waiting */
+	bool delete_later;
 };
 
 struct link_ops {
@@ -92,6 +94,18 @@ int kernel_link_delete(const char *ifname, struct reef_error *err);
  */
 int kernel_owned_links(int (*fn)(const char *ifname, const char *alias, void *data), void *data,
 		       struct reef_error *err);
+
+/*
+ * The link reaper (link-reaper.c) deletes detached veths in a thread of its
+ * own.  link_reaper_queue() returns false when the reaper does not run or
+ * its queue is full, and the caller deletes the link itself then.
+ * link_reaper_wait() returns once IFNAME is neither queued nor being
+ * deleted.  link_reaper_stop() deletes what is queued, then ends the thread.
+ */
+int link_reaper_start(struct reef_error *err);
+void link_reaper_stop(void);
+bool link_reaper_queue(const char *ifname);
+void link_reaper_wait(const char *ifname);
 
 extern const struct link_ops bridge_ops;
 extern const struct link_ops macvlan_ops;

@@ -339,6 +339,9 @@ static int run(const struct options *opts, int ready_fd)
 		netd_free(netd);
 		return 1;
 	}
+	/* After signals_block(): the thread inherits the mask, so signals reach the signalfd. */
+	if (link_reaper_start(&err) < 0)
+		log_warning("%s: detaches delete their veths themselves", err.message);
 
 	log_info("started (pid %d, state '%s', socket '%s'%s%s) in %.1f ms", (int)getpid(),
 		 paths.state_dir, paths.socket, opts->group_name ? ", group " : "",
@@ -355,6 +358,7 @@ static int run(const struct options *opts, int ready_fd)
 	sig = serve(api, netd, signal_fd, claim_fd, paths.root);
 	log_info("stopping on %s", strsignal(sig));
 	api_stop(api);
+	link_reaper_stop();
 	netd_fw_stop(netd);
 	netd_free(netd);
 	close(signal_fd);

@@ -78,6 +78,24 @@ int netd_endpoint_attach(struct netd *netd, const struct attach_request *req,
 int netd_endpoint_detach(struct netd *netd, const char *container, const char *network,
 			 size_t *ret_count, struct reef_error *err);
 
+/* The maximum number of veth host ends one detach leaves to the link reaper; it deletes the rest. */
+#define DETACH_LATER_MAX 16
+
+/* The outcome of netd_endpoint_detach_later(). */
+struct detach_result {
+	size_t count;	   /* endpoints detached */
+	size_t n_deleting; /* host interfaces the link reaper still deletes */
+	char deleting[DETACH_LATER_MAX][16];
+};
+
+/*
+ * Detaches as netd_endpoint_detach() does, but leaves the deletion of each
+ * veth host end to the link reaper, so it returns without waiting for the
+ * kernel.  Endpoints, leases and forwards are gone when it returns.
+ */
+int netd_endpoint_detach_later(struct netd *netd, const char *container, const char *network,
+			       struct detach_result *ret, struct reef_error *err);
+
 /* Fills the kernel view of NET; GW4 and GW6 receive the gateway prefixes it points to. */
 void netd_kernel_network(const struct netd_network *net, struct ip_prefix *gw4,
 			 struct ip_prefix *gw6, struct kernel_network *ret);

@@ -124,6 +124,61 @@ teardown() {
 	[ "$(echo "${lines[1]}" | jq -r '.detached')" = 0 ]
 }
 
+@test "detach with wait=false deletes the veth after replying" {
+	reef network create lab --subnet 10.90.0.0/24
+	read -r ns1 pid1 < <(standin_start c1)
+	run attach c1 "$pid1" lab
+	[ "${lines[0]}" = 201 ]
+	host_if=$(echo "${lines[1]}" | jq -r '.host_interface')
+
+	run api DELETE "/v1/endpoints/c1?wait=false"
+	[ "${lines[0]}" = 200 ]
+	[ "$(echo "${lines[1]}" | jq -r '.detached')" = 1 ]
+	[ "$(echo "${lines[1]}" | jq -c '.deleting')" = "[\"$host_if\"]" ]
+	# Endpoint and lease go at once, the veth shortly after.
+	[ "$(db_count endpoints)" -eq 0 ]
+	[ "$(db_count leases)" -eq 0 ]
+	for _ in $(seq 100); do
+		ip -n "$HOST" link show "$host_if" >/dev/null 2>&1 || break
+		sleep 0.02
+	done
+	! ip -n "$HOST" link show "$host_if" 2>/dev/null
+
+	# An attach right after a detach gets the same host name: it waits for the old veth.
+	run attach c1 "$pid1" lab
+	[ "${lines[0]}" = 201 ]
+	run api DELETE "/v1/endpoints/c1?wait=false"
+	[ "${lines[0]}" = 200 ]
+	run attach c1 "$pid1" lab
+	[ "${lines[0]}" = 201 ]
+	[ "$(echo "${lines[1]}" | jq -r '.host_interface')" = "$host_if" ]
+	ip -n "$HOST" link show "$host_if" | grep -q 'alias reef:c1/lab'
+
+	# Without the argument a detach returns once the veth is gone.
+	run api DELETE /v1/endpoints/c1
+	[ "${lines[0]}" = 200 ]
+	[ "$(echo "${lines[1]}" | jq -c '.deleting')" = "[]" ]
+	! ip -n "$HOST" link show "$host_if" 2>/dev/null
+
+	run api DELETE "/v1/endpoints/c1?wait=maybe"
+	[ "${lines[0]}" = 400 ]
+}
+
+@test "stop deletes the veths a detach left" {
+	reef network create lab --subnet 10.90.0.0/24
+	read -r ns1 pid1 < <(standin_start c1)
+	read -r ns2 pid2 < <(standin_start c2)
+	attach c1 "$pid1" lab >/dev/null
+	attach c2 "$pid2" lab >/dev/null
+	run api DELETE "/v1/endpoints/c1?wait=false"
+	[ "${lines[0]}" = 200 ]
+	run api DELETE "/v1/endpoints/c2?wait=false"
+	[ "${lines[0]}" = 200 ]
+	netd_stop "$ROOT"
+	[ "$(host_links | grep -c '^rf' || true)" -eq 0 ]
+	grep -q "stopping on" "$ROOT/netd.log"
+}
+
 @test "detach after the container is gone cleans the host" {
 	reef network create lab --subnet 10.90.0.0/24
 	read -r ns1 pid1 < <(standin_start c1)
