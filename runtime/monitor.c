@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,24 +91,57 @@ static void init_kill(struct monitor *m)
 	m->pidfd = -1;
 }
 
+/* How long the monitor waits for reef-netd to delete a detached container's veths. */
+#define LINK_GONE_TIMEOUT_MS 5000
+
+/*
+ * Waits until no interface of this network namespace has a name in NAMES,
+ * so that what reef-netd still deletes after the detach reply is gone when
+ * the container is.  Polls: a veth takes the kernel tens of milliseconds.
+ */
+static void links_wait_gone(const struct monitor *m, json_t *names)
+{
+	const struct timespec step = { .tv_nsec = 1000000 };
+	size_t i;
+	json_t *name;
+
+	json_array_foreach (names, i, name) {
+		const char *ifname = json_string_value(name);
+		int waited = 0;
+
+		while (ifname && if_nametoindex(ifname) != 0 && waited < LINK_GONE_TIMEOUT_MS) {
+			nanosleep(&step, NULL);
+			waited++;
+		}
+		if (ifname && waited == LINK_GONE_TIMEOUT_MS)
+			log_warning("'%s': interface '%s' still exists %d ms after the detach, "
+				    "ignoring",
+				    m->config->name, ifname, LINK_GONE_TIMEOUT_MS);
+	}
+}
+
 /* Detaches the networks and removes the cgroup; each failure is logged and the rest goes on. */
 static void monitor_teardown(struct monitor *m)
 {
 	struct reef_error err = { 0 };
+	json_t *reply = NULL;
 	char path[PATH_MAX];
 
+	/* reef-netd replies before it deletes the veths, so other requests need not wait. */
 	if (m->attached) {
 		if (!m->client)
 			netd_client_new(m->paths, &m->client, NULL);
-		snprintf(path, sizeof(path), "/v1/endpoints/%s", m->config->name);
+		snprintf(path, sizeof(path), "/v1/endpoints/%s?wait=false", m->config->name);
 		if (m->client &&
-		    netd_client_request(m->client, "DELETE", path, NULL, NULL, &err) < 0 &&
+		    netd_client_request(m->client, "DELETE", path, NULL, &reply, &err) < 0 &&
 		    err.errnum != ENOENT)
 			log_warning("'%s': detach networks: %s, ignoring", m->config->name,
 				    err.message);
 	}
 	if (m->cgroup && cgroup_destroy(m->cgroup, &err) < 0)
 		log_warning("'%s': remove cgroup: %s, ignoring", m->config->name, err.message);
+	links_wait_gone(m, json_object_get(reply, "deleting"));
+	json_decref(reply);
 	cgroup_free(m->cgroup);
 	m->cgroup = NULL;
 	netd_client_free(m->client);
