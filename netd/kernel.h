@@ -97,14 +97,15 @@ int kernel_owned_links(int (*fn)(const char *ifname, const char *alias, void *da
 
 /*
  * The link reaper (link-reaper.c) deletes detached veths in a thread of its
- * own.  link_reaper_queue() returns false when the reaper does not run or
- * its queue is full, and the caller deletes the link itself then.
+ * own, each only while it still carries the given alias.  link_reaper_queue()
+ * returns false when the reaper does not run or its queue is full, and the
+ * caller deletes the link itself then.
  * link_reaper_wait() returns once IFNAME is neither queued nor being
  * deleted.  link_reaper_stop() deletes what is queued, then ends the thread.
  */
 int link_reaper_start(struct reef_error *err);
 void link_reaper_stop(void);
-bool link_reaper_queue(const char *ifname);
+bool link_reaper_queue(const char *ifname, const char *alias);
 void link_reaper_wait(const char *ifname);
 
 extern const struct link_ops bridge_ops;

@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "../common/log.h"
-#include "kernel.h"
+#include "netlink.h"
 
 /* The maximum number of queued links; a detach that finds the queue full deletes the link itself. */
 #define REAPER_QUEUE_MAX 256
@@ -36,6 +36,7 @@ static struct {
 	bool stopping;
 	size_t head, count; /* a ring of COUNT names from HEAD; the head is being deleted */
 	char names[REAPER_QUEUE_MAX][16];
+	char aliases[REAPER_QUEUE_MAX][256]; /* the alias each link must still carry */
 } reaper = { .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
 
 static double elapsed_ms(const struct timespec *start)
@@ -47,9 +48,34 @@ static double elapsed_ms(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/*
+ * Deletes veth IFNAME if it still carries ALIAS.  By the time the thread
+ * comes to it, the kernel may have deleted it with the container's
+ * namespace, and another link may have taken the name.
+ */
+static int link_reap(const char *ifname, const char *alias, struct reef_error *err)
+{
+	struct netlink nl;
+	bool exists;
+	int r;
+
+	r = netlink_open(&nl, err);
+	if (r < 0)
+		return r;
+	r = link_owner_check(&nl, ifname, alias, "veth", &exists, err);
+	if (r == 0 && exists)
+		r = link_delete(&nl, ifname, err);
+	if (r == -ENODEV) {
+		error_clear(err);
+		r = 0;
+	}
+	netlink_close(&nl);
+	return r;
+}
+
 static void *link_reaper_run(void *arg)
 {
-	char name[16];
+	char name[16], alias[256];
 
 	pthread_mutex_lock(&reaper.lock);
 	for (;;) {
@@ -62,10 +88,11 @@ static void *link_reaper_run(void *arg)
 			break;
 		/* The name stays queued while it is deleted, so link_reaper_wait() finds it. */
 		memcpy(name, reaper.names[reaper.head], sizeof(name));
+		memcpy(alias, reaper.aliases[reaper.head], sizeof(alias));
 		pthread_mutex_unlock(&reaper.lock);
 
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		if (kernel_link_delete(name, &err) < 0)
+		if (link_reap(name, alias, &err) < 0)
 			log_warning("delete interface '%s' after detach: %s, ignoring", name,
 				    err.message);
 		else
@@ -113,17 +140,18 @@ void link_reaper_stop(void)
 	pthread_mutex_unlock(&reaper.lock);
 }
 
-bool link_reaper_queue(const char *ifname)
+bool link_reaper_queue(const char *ifname, const char *alias)
 {
 	bool queued = false;
 
-	if (strlen(ifname) >= sizeof(reaper.names[0]))
+	if (strlen(ifname) >= sizeof(reaper.names[0]) || strlen(alias) >= sizeof(reaper.aliases[0]))
 		return false;
 	pthread_mutex_lock(&reaper.lock);
 	if (reaper.running && !reaper.stopping && reaper.count < REAPER_QUEUE_MAX) {
 		size_t tail = (reaper.head + reaper.count) % REAPER_QUEUE_MAX;
 
 		strcpy(reaper.names[tail], ifname);
+		strcpy(reaper.aliases[tail], alias);
 		reaper.count++;
 		pthread_cond_broadcast(&reaper.changed);
 		queued = true;

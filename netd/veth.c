@@ -210,7 +210,7 @@ int veth_endpoint_detach(const struct kernel_network *net, const struct kernel_e
 	 * The host end also disappears on its own when the container's
 	 * namespace is destroyed, which can race with this request.
 	 */
-	if (ep->delete_later && link_reaper_queue(ep->host_ifname))
+	if (ep->delete_later && link_reaper_queue(ep->host_ifname, alias))
 		goto out;
 	r = link_delete(&nl, ep->host_ifname, err);
 	if (r == -ENODEV)
