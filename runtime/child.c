@@ -211,6 +211,7 @@ void child_main(struct launch_plan *plan)
 	int mount_fd;
 	pid_t command;
 
+	signals_reset();
 	if (go_receive(plan->sync_fd, &go, &mount_fd) < 0)
 		_exit(1);
 	if (!plan->config->privileged && identity_set(plan) < 0)

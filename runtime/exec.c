@@ -149,6 +149,7 @@ static __attribute__((noreturn)) void exec_child(struct exec_context *ctx)
 		fprintf(stderr, "reef: exec in '%s': %s\n", config->name, err.message);
 		_exit(126);
 	}
+	signals_reset();
 	/* execvpe() searches the PATH of the current environment, so that must be the container's. */
 	environ = ctx->env;
 	execvpe(ctx->options->argv[0], ctx->options->argv, ctx->env);

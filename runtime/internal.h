@@ -72,6 +72,14 @@ struct launch_plan {
 	bool born_in_unified;	    /* clone3() placed the init in the cgroup2 directory */
 };
 
+/*
+ * Gives every signal its default action and empties the signal mask, as runc
+ * does before the exec.  A process inherits ignored signals and the mask from
+ * its caller: the monitor ignores SIGPIPE, and Python ignores SIGXFSZ.  A
+ * command that ignores SIGPIPE spins on EPIPE instead of dying.
+ */
+void signals_reset(void);
+
 /* The container's init: sets everything up and execs; never returns. */
 __attribute__((noreturn)) void child_main(struct launch_plan *plan);
 

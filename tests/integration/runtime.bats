@@ -227,6 +227,25 @@ assert_no_trace() {
 	[[ "$output" == *"c1"*"exited 143"* ]]
 }
 
+@test "command starts with default signal dispositions" {
+	# A caller that ignores SIGPIPE and SIGXFSZ, as Python does.
+	caller() {
+		bash -c "trap '' PIPE XFSZ; exec nsenter --net=/run/netns/$NS $REEF \"\$@\"" reef "$@"
+	}
+	caller launch "$RUNTIME_ROOTFS" c1 --init -- sleep 1000
+	caller launch "$RUNTIME_ROOTFS" c2 --no-init -- sleep 1000
+	for pid in "$(info_field c1 .pid)" "$(command_pid c1)" "$(command_pid c2)"; do
+		[ "$(awk '/^SigIgn:/ { print $2 }' "/proc/$pid/status")" = 0000000000000000 ]
+	done
+	[ "$(awk '/^SigBlk:/ { print $2 }' "/proc/$(command_pid c1)/status")" = 0000000000000000 ]
+	run caller exec c1 -- grep -E '^Sig(Ign|Blk):' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000')" ]
+	# With SIGPIPE ignored, yes would write to the closed pipe forever.
+	caller launch "$RUNTIME_ROOTFS" c3 -- sh -c 'yes 0123456789 | head -c 3500000 >/dev/null; echo done'
+	wait_until bash -c "nsenter --net=/run/netns/$NS $REEF logs c3 | grep -qx done"
+}
+
 @test "stop, start, restart and delete leave nothing behind" {
 	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
 	instance=$(runtime_instance c1)
