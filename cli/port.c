@@ -26,8 +26,9 @@ static void port_usage(FILE *out)
 		"                 when the container is on more than one network)\n"
 		"  --force        take the port even where a host process listens on it\n\n"
 		"A forward added here is stored in the container's config and requested again\n"
-		"whenever the container starts, like the -p forwards of 'reef launch';\n"
-		"'reef port remove' removes either kind for good.\n");
+		"whenever the container starts, like the -p forwards of 'reef launch', and\n"
+		"with --force when it was added with --force; 'reef port remove' removes\n"
+		"either kind for good.\n");
 }
 
 static const char *json_text(const json_t *obj, const char *key)
@@ -43,14 +44,14 @@ static const char *json_text(const json_t *obj, const char *key)
  * (reef-netd serves several) have no config here and are skipped.
  */
 static void port_record(struct cli_context *ctx, const char *name, const char *network,
-			const char *spec, bool add)
+			const char *spec, bool add, bool force)
 {
 	struct reef_error err = { 0 };
 
 	if (container_check_exists(&ctx->paths, name, &err) < 0)
 		return;
 	/* A forward that the config does not list (added by an older reef) needs no change. */
-	if (container_forward_record(&ctx->paths, name, network, spec, add, &err) < 0 &&
+	if (container_forward_record(&ctx->paths, name, network, spec, add, force, &err) < 0 &&
 	    (add || err.errnum != ENOENT))
 		fprintf(stderr,
 			"reef: warning: store forward %s in the config of '%s': %s; the next "
@@ -102,7 +103,7 @@ static int port_add(struct cli_context *ctx, int argc, char **argv)
 	    netd_client_request(client, "POST", "/v1/forwards", body, &reply, &err) < 0)
 		return cli_fail(&err);
 	port_record(ctx, argv[0], json_string_value(json_object_get(reply, "network")), argv[1],
-		    true);
+		    true, force);
 	if (ctx->format == OUTPUT_JSON)
 		json_print(reply);
 	else
@@ -191,13 +192,13 @@ static int port_remove(struct cli_context *ctx, int argc, char **argv)
 
 		/* A stopped container's forwards exist only in its config. */
 		if (container_check_exists(&ctx->paths, argv[0], &ignored) < 0 ||
-		    container_forward_record(&ctx->paths, argv[0], NULL, argv[1], false, &ignored) <
-			    0)
+		    container_forward_record(&ctx->paths, argv[0], NULL, argv[1], false, false,
+					     &ignored) < 0)
 			return cli_fail(&err);
 		printf("removed forward %s of '%s'\n", argv[1], argv[0]);
 		return 0;
 	}
-	port_record(ctx, argv[0], NULL, argv[1], false);
+	port_record(ctx, argv[0], NULL, argv[1], false, false);
 	printf("removed forward %s of '%s'\n", argv[1], argv[0]);
 	return 0;
 }

@@ -30,6 +30,7 @@ struct container_network {
 	char mac[18];	  /* requested MAC, or "" */
 	bool antispoof;	  /* reef-netd drops what the container sends from other addresses */
 	char **forwards;  /* added with 'reef port add', NULL-terminated; may be NULL */
+	char **forced;	  /* added with 'reef port add --force', NULL-terminated; may be NULL */
 };
 
 struct container_config {
@@ -98,12 +99,13 @@ int container_config_read(const struct reef_paths *paths, const char *name,
 int container_user_resolve(const char *rootfs, const char *user, uid_t *ret_uid, gid_t *ret_gid,
 			   struct reef_error *err);
 /*
- * Records in NAME's config that forward SPEC to NETWORK was added, so that
- * start requests it again, or with ADD false that SPEC was removed (from
+ * Records in NAME's config that forward SPEC to NETWORK was added, with FORCE
+ * when it may take a port from a host process, so that start requests it
+ * again the same way.  With ADD false, records that SPEC was removed (from
  * every network and from the published ports).
  */
 int container_forward_record(const struct reef_paths *paths, const char *name, const char *network,
-			     const char *spec, bool add, struct reef_error *err);
+			     const char *spec, bool add, bool force, struct reef_error *err);
 int container_state_write(const struct reef_paths *paths, const char *name,
 			  const struct container_state *state, struct reef_error *err);
 /*

@@ -153,6 +153,50 @@ static void resolv_format(json_t *networks, struct launch_go *go)
 		go->resolv[sizeof(go->resolv) - 1] = '\0';
 }
 
+/*
+ * Sets the forwards of network I in the attach request BODY.  Published
+ * ports go to the first network, 'reef port add' ones to their own.  The
+ * request's force flag covers all of its forwards.  So forced forwards ride
+ * in the attach only when the network has no other forwards, and
+ * forced_forwards_add adds them after the attach otherwise.
+ */
+static void forwards_request(const struct container_config *config, size_t i, json_t *body)
+{
+	const struct container_network *net = &config->networks[i];
+	json_t *forwards = json_array();
+
+	for (size_t j = 0; i == 0 && config->publish && config->publish[j]; j++)
+		json_array_append_new(forwards, json_string(config->publish[j]));
+	for (size_t j = 0; net->forwards && net->forwards[j]; j++)
+		json_array_append_new(forwards, json_string(net->forwards[j]));
+	if (json_array_size(forwards) == 0 && net->forced && net->forced[0]) {
+		for (size_t j = 0; net->forced[j]; j++)
+			json_array_append_new(forwards, json_string(net->forced[j]));
+		json_object_set_new(body, "force", json_true());
+	}
+	if (json_array_size(forwards) > 0)
+		json_object_set_new(body, "forwards", forwards);
+	else
+		json_decref(forwards);
+}
+
+/* Adds the forced forwards of NET that the attach did not carry (IN_ATTACH false). */
+static int forced_forwards_add(struct monitor *m, const struct container_network *net,
+			       bool in_attach, struct reef_error *err)
+{
+	for (size_t j = 0; !in_attach && net->forced && net->forced[j]; j++) {
+		_cleanup_json_ json_t *body = NULL, *reply = NULL;
+		int r;
+
+		body = json_pack("{s:s, s:s, s:s, s:b}", "container", m->config->name, "network",
+				 net->network, "forward", net->forced[j], "force", true);
+		r = netd_client_request(m->client, "POST", "/v1/forwards", body, &reply, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Asks reef-netd to attach every network to the init's network namespace. */
 static int networks_attach(struct monitor *m, pid_t pid, struct reef_error *err)
 {
@@ -180,17 +224,7 @@ static int networks_attach(struct monitor *m, pid_t pid, struct reef_error *err)
 			json_object_set_new(body, "mac", json_string(net->mac));
 		if (net->antispoof)
 			json_object_set_new(body, "antispoof", json_true());
-		/* Published ports go to the first network; 'reef port add' ones to their own. */
-		if ((i == 0 && config->publish && config->publish[0]) ||
-		    (net->forwards && net->forwards[0])) {
-			json_t *forwards = json_array();
-
-			for (size_t j = 0; i == 0 && config->publish && config->publish[j]; j++)
-				json_array_append_new(forwards, json_string(config->publish[j]));
-			for (size_t j = 0; net->forwards && net->forwards[j]; j++)
-				json_array_append_new(forwards, json_string(net->forwards[j]));
-			json_object_set_new(body, "forwards", forwards);
-		}
+		forwards_request(config, i, body);
 		m->attached = true;
 		r = netd_client_request(m->client, "POST", "/v1/endpoints", body, &reply, err);
 		/* reef-netd's own messages already name the container and the network. */
@@ -201,6 +235,11 @@ static int networks_attach(struct monitor *m, pid_t pid, struct reef_error *err)
 		if (!json_is_object(reply)) {
 			json_decref(reply);
 			reply = json_object();
+		}
+		r = forced_forwards_add(m, net, json_object_get(body, "force") != NULL, err);
+		if (r < 0) {
+			json_decref(reply);
+			return r;
 		}
 		json_object_set_new(reply, "network", json_string(net->network));
 		json_object_set_new(reply, "interface", json_string(ifname));

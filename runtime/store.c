@@ -60,7 +60,9 @@ void container_config_clear(struct container_config *config)
 	strv_free(config->publish);
 	for (size_t i = 0; i < CONTAINER_NETWORKS_MAX; i++) {
 		strv_free(config->networks[i].forwards);
+		strv_free(config->networks[i].forced);
 		config->networks[i].forwards = NULL;
+		config->networks[i].forced = NULL;
 	}
 	config->argv = NULL;
 	config->env = NULL;
@@ -197,6 +199,8 @@ static json_t *networks_to_json(const struct container_config *config)
 			json_object_set_new(obj, "antispoof", json_true());
 		if (n->forwards && n->forwards[0])
 			json_object_set_new(obj, "forwards", strv_to_json(n->forwards));
+		if (n->forced && n->forced[0])
+			json_object_set_new(obj, "forced_forwards", strv_to_json(n->forced));
 		json_array_append_new(array, obj);
 	}
 	return array;
@@ -269,6 +273,9 @@ static int networks_from_json(const json_t *array, struct container_config *conf
 		if (r == 0 && json_object_get(item, "forwards"))
 			r = strv_from_json(json_object_get(item, "forwards"), "forwards",
 					   &n->forwards, err);
+		if (r == 0 && json_object_get(item, "forced_forwards"))
+			r = strv_from_json(json_object_get(item, "forced_forwards"),
+					   "forced_forwards", &n->forced, err);
 		if (r < 0)
 			return r;
 		n->antispoof = json_is_true(json_object_get(item, "antispoof"));
@@ -598,7 +605,7 @@ static int strv_add(char ***strv, const char *spec)
 }
 
 int container_forward_record(const struct reef_paths *paths, const char *name, const char *network,
-			     const char *spec, bool add, struct reef_error *err)
+			     const char *spec, bool add, bool force, struct reef_error *err)
 {
 	struct container_config config = { 0 };
 	struct container_network *net = NULL;
@@ -611,8 +618,9 @@ int container_forward_record(const struct reef_paths *paths, const char *name, c
 	for (size_t i = 0; i < config.n_networks; i++) {
 		if (add && network && strcmp(config.networks[i].network, network) == 0)
 			net = &config.networks[i];
-		if (!add)
-			removed += strv_remove(config.networks[i].forwards, spec);
+		/* An added forward replaces one of the same text, forced or not. */
+		removed += strv_remove(config.networks[i].forwards, spec);
+		removed += strv_remove(config.networks[i].forced, spec);
 	}
 	if (!add)
 		removed += strv_remove(config.publish, spec);
@@ -622,7 +630,7 @@ int container_forward_record(const struct reef_paths *paths, const char *name, c
 	else if (add && !net)
 		r = error_set(err, ENOENT, "container '%s' has no network '%s' in its config", name,
 			      network ? network : "");
-	else if (add && strv_add(&net->forwards, spec) < 0)
+	else if (add && strv_add(force ? &net->forced : &net->forwards, spec) < 0)
 		r = error_set(err, ENOMEM, "record forward %s", spec);
 	/* NOTE: a concurrent change of the same config (another port add) may be lost. */
 	if (r == 0)

@@ -181,3 +181,29 @@ endpoints_of() {
 	run reef port list c1
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "forced port add forwards stay forced after a restart" {
+	netd_start "$NS" "$REEF_ROOT"
+	reef network create web --subnet 10.79.0.0/24 --internal >/dev/null
+	ip netns exec "$NS" busybox nc -l -p 8090 >/dev/null 2>&1 3>&- &
+	ip netns exec "$NS" busybox nc -l -p 8091 >/dev/null 2>&1 3>&- &
+	wait_until bash -c "ip netns exec $NS ss -Htln | grep -q ':8091 '"
+	# c1 has a forced forward beside a published one, c2 a forced one alone.
+	reef launch "$RUNTIME_ROOTFS" c1 --network web -p 8081:80 -- sleep 1000
+	reef launch "$RUNTIME_ROOTFS" c2 --network web -- sleep 1000
+	run reef port add c1 8090:80
+	[ "$status" -eq 1 ]
+	reef port add c1 8090:80 --force
+	reef port add c2 8091:80 --force
+	[ "$(jq -c '.networks[0].forced_forwards' "$REEF_ROOT/lib/containers/c1/config.json")" = '["8090:80"]' ]
+
+	for name in c1 c2; do
+		reef restart -t 1 "$name"
+		[ "$(info_field "$name" .state)" = running ]
+	done
+	reef stop -t 1 c2
+	reef start c2
+	run reef port list --format json
+	[ "$(echo "$output" | jq -r '[.[].forward] | sort | join(" ")')" = "8081:80/tcp 8090:80/tcp 8091:80/tcp" ]
+	kill %1 %2
+}
