@@ -15,6 +15,7 @@ void strv_free(char **strv);
 char **strv_copy(char *const *strv);
 int file_write_atomic(const char *dir, const char *file, const char *text, size_t len,
 		      struct reef_error *err);
+/* Returns PID's start time in clock ticks since boot, or 0 when it has exited (or is a zombie). */
 uint64_t process_start_time(pid_t pid);
 void boot_id_read(char ret[40]);
 bool monitor_is_alive(const struct reef_paths *paths, const char *name);

@@ -380,7 +380,7 @@ uint64_t process_start_time(pid_t pid)
 	char path[64], buf[1024];
 	_cleanup_(close_fd) int fd = -1;
 	unsigned long long start = 0;
-	char *p;
+	char state, *p;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -396,9 +396,12 @@ uint64_t process_start_time(pid_t pid)
 	if (!p)
 		return 0;
 	if (sscanf(p + 2,
-		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
+		   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
 		   " %*d %*d %llu",
-		   &start) != 1)
+		   &state, &start) != 2)
+		return 0;
+	/* A zombie has exited: after a kill -9 of its monitor, nobody may reap it for seconds. */
+	if (state == 'Z' || state == 'X')
 		return 0;
 	return start;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -173,6 +174,48 @@ static void test_state_running_only_while_process_lives(void **state)
 	container_state_clear(&s);
 }
 
+static void test_state_stopped_when_init_is_zombie(void **state)
+{
+	struct fixture *f = *state;
+	struct container_config c;
+	struct container_state s = { 0 };
+	siginfo_t info;
+	uint64_t start;
+	int gate[2];
+	pid_t pid;
+	char byte;
+
+	container_dir_make(f, "zombie");
+	config_fill(&c, "zombie");
+	assert_int_equal(container_config_write(&f->paths, &c, NULL), 0);
+	container_config_clear(&c);
+
+	/* The child plays the init: it lives until the gate closes. */
+	assert_int_equal(pipe(gate), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(gate[1]);
+		_exit(read(gate[0], &byte, 1) == 0 ? 0 : 1);
+	}
+	close(gate[0]);
+	start = process_start_time(pid);
+	assert_true(start > 0);
+	state_write_pid(f, "zombie", pid, start);
+	assert_int_equal(container_state_read(&f->paths, "zombie", &s, NULL), 0);
+	assert_int_equal(s.status, CONTAINER_RUNNING);
+	container_state_clear(&s);
+
+	/* WNOWAIT leaves the exited child unreaped: a zombie. */
+	close(gate[1]);
+	assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+	assert_int_equal(process_start_time(pid), 0);
+	assert_int_equal(container_state_read(&f->paths, "zombie", &s, NULL), 0);
+	assert_int_equal(s.status, CONTAINER_STOPPED);
+	container_state_clear(&s);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
 static void test_state_stopped_after_reboot(void **state)
 {
 	struct fixture *f = *state;
@@ -275,6 +318,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_missing_container, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_state_running_only_while_process_lives,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_state_stopped_when_init_is_zombie,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_state_stopped_after_reboot, fixture_setup,
 						fixture_teardown),
