@@ -170,6 +170,21 @@ assert_no_trace() {
 	[ "$(printf '%s\n' "${lines[@]}" | grep -vc ':/$')" -eq 0 ]
 }
 
+@test "exec command joins the cgroup, reef exec stays outside" {
+	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
+	cg=$(info_field c1 .cgroup)
+	expected=$(grep -c . /proc/self/cgroup)
+	nsenter --net="/run/netns/$NS" "$REEF" exec c1 -- sleep 1000 3>&- &
+	cli=$!
+	wait_until grep -q . "/proc/$cli/task/$cli/children"
+	command=$(awk '{ print $1 }' "/proc/$cli/task/$cli/children")
+	[ "$(grep -c ":/$cg\$" "/proc/$command/cgroup")" -eq "$expected" ]
+	# The waiting reef process must not count against the container's memory limit.
+	[ "$(grep -c ":/$cg" "/proc/$cli/cgroup")" -eq 0 ]
+	kill "$command"
+	wait "$cli" || true
+}
+
 @test "cgroup2 alone: launch and exec join it" {
 	local root
 	for root in /sys/fs/cgroup /sys/fs/cgroup/unified ""; do
