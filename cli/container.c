@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The container commands: launch, list, info, start, stop, restart, delete, exec, logs. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define ENV_MAX	     256
+/* The smallest --memory, Docker's minimum as well. */
+#define MEMORY_MIN_BYTES (6ULL << 20)
 
 static const char launch_usage[] =
 	"usage: reef launch IMAGE|ROOTFS-DIR NAME [OPTION...] [-- COMMAND ARG...]\n\n"
@@ -30,9 +33,12 @@ static const char launch_usage[] =
 	"  -p, --publish [HOSTIP:]HPORT[-HEND]:CPORT[/tcp|udp]\n"
 	"                       forward a host port to the container on its first network\n"
 	"                       (repeatable; not on internal networks)\n"
-	"  --memory SIZE        memory limit in bytes, or with a suffix k, m or g (1024-based)\n"
-	"  --cpus N             CPU time limit in CPUs, such as 0.5 or 2\n"
-	"  --pids N             maximum number of processes\n"
+	"  --memory SIZE        memory limit in bytes, or with a suffix k, m, g or t (1024-based);\n"
+	"                       at least 6m\n"
+	"  --cpus N             CPU time limit in CPUs, such as 0.5 or 2; from 0.01 to the\n"
+	"                       host's online CPUs\n"
+	"  --pids N             maximum number of processes, the init included (at least 2\n"
+	"                       with the init)\n"
 	"  --env KEY=VALUE      set an environment variable (repeatable)\n"
 	"  --workdir DIR        working directory of the command (default: the image's\n"
 	"                       WorkingDir, else /)\n"
@@ -124,8 +130,11 @@ static int option_value(int argc, char **argv, int *i, const char *option, const
 	return 1;
 }
 
+/* Parses bytes, or a number with k, m, g, t or p in powers of 1024 ("256Mi" and "256MB" too). */
 static int size_parse(const char *text, uint64_t *ret)
 {
+	static const char units[] = "kmgtp";
+	const char *unit;
 	char *end;
 	unsigned long long value;
 	unsigned shift = 0;
@@ -134,24 +143,12 @@ static int size_parse(const char *text, uint64_t *ret)
 	value = strtoull(text, &end, 10);
 	if (errno || end == text || text[0] == '-')
 		return -EINVAL;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
+	unit = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+	if (unit) {
+		shift = 10 * (unsigned)(unit - units + 1);
 		end++;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		end++;
-		break;
-	default:
-		break;
+		if (*end == 'i' || *end == 'I')
+			end++;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;
@@ -245,23 +242,32 @@ static int launch_option(struct launch_args *a, int argc, char **argv, int *i)
 		return r < 0 ? -r : network_parse(v, c);
 	if ((r = option_value(argc, argv, i, "--memory", &v))) {
 		if (r > 0 && size_parse(v, &c->limits.memory_bytes) < 0)
-			return cli_failf(2,
-					 "invalid --memory '%s': give bytes, or a number with k, m "
-					 "or g, such as 256m",
-					 v);
+			return cli_failf(
+				2,
+				"invalid --memory '%s': give bytes, or a number with k, m, "
+				"g or t, such as 256m",
+				v);
+		/* Below it the init may not even start. */
+		if (r > 0 && c->limits.memory_bytes < MEMORY_MIN_BYTES)
+			return cli_failf(2, "invalid --memory '%s': the minimum is 6m", v);
 		return r < 0 ? -r : 0;
 	}
 	if ((r = option_value(argc, argv, i, "--cpus", &v))) {
 		char *end;
 		double cpus = r > 0 ? strtod(v, &end) : 0;
 
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+
 		if (r < 0)
 			return -r;
-		if (*end || !(cpus >= 0.01 && cpus <= 1024))
+		if (online < 1)
+			online = 1;
+		/* As in Docker: a quota above the host's CPUs could never be used. */
+		if (*end || !(cpus >= 0.01 && cpus <= (double)online))
 			return cli_failf(2,
-					 "invalid --cpus '%s': give a number of CPUs from 0.01, "
-					 "such as 0.5",
-					 v);
+					 "invalid --cpus '%s': give a number of CPUs from 0.01 to "
+					 "%ld (the host's online CPUs), such as 0.5",
+					 v, online);
 		c->limits.cpu_period_us = 100000;
 		c->limits.cpu_quota_us = (uint64_t)(cpus * 100000 + 0.5);
 		return 0;
@@ -387,6 +393,9 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 				 n == 0 ? "IMAGE and container NAME" : "container NAME");
 	if (a->init_set && a->no_init)
 		return cli_failf(2, "--init and --no-init exclude each other");
+	if (a->config.limits.pids_max == 1 && (a->command ? !a->no_init : a->init_set))
+		return cli_failf(2, "invalid --pids 1: the init needs a pid of its own beside the "
+				    "command: give at least 2, or add --no-init");
 	if (a->n_publish && !a->config.n_networks)
 		return cli_failf(2,
 				 "-p '%s' needs a --network: ports are forwarded to the "

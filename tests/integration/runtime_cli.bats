@@ -124,3 +124,24 @@ container_stopped() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"user 'nosuch' not found in the image's /etc/passwd"* ]]
 }
+
+@test "launch rejects limits out of range" {
+	cpus=$(getconf _NPROCESSORS_ONLN)
+	run reef launch "$RUNTIME_ROOTFS" c1 --cpus $((cpus * 500)) -- true
+	[ "$status" -eq 2 ]
+	[ "$output" = "reef: invalid --cpus '$((cpus * 500))': give a number of CPUs from 0.01 to $cpus (the host's online CPUs), such as 0.5" ]
+	run reef launch "$RUNTIME_ROOTFS" c1 --memory 1k -- true
+	[ "$status" -eq 2 ]
+	[ "$output" = "reef: invalid --memory '1k': the minimum is 6m" ]
+	run reef launch "$RUNTIME_ROOTFS" c1 --pids 1 -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == "reef: invalid --pids 1: the init needs a pid of its own"*"--no-init" ]]
+	[ ! -e "$REEF_ROOT/lib/containers/c1" ]
+
+	# Docker's suffixes: t, and "Mi" or "MB" for 1024-based units.
+	reef launch "$RUNTIME_ROOTFS" c1 --memory 100T --cpus "$cpus" -- true
+	[ "$(info_field c1 .limits.memory_bytes)" = $((100 << 40)) ]
+	reef launch "$RUNTIME_ROOTFS" c2 --memory 6Mi --pids 1 --no-init -- sh -c 'echo ran'
+	[ "$(info_field c2 .limits.memory_bytes)" = $((6 << 20)) ]
+	wait_until bash -c "nsenter --net=/run/netns/$NS $REEF logs c2 | grep -qx ran"
+}
