@@ -409,27 +409,55 @@ static int launch_args_parse(struct launch_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* Fills the config's rootfs from a directory, or from the image store. */
+/* Fills the config's rootfs from the directory a->image. */
+static int launch_rootfs_dir(struct launch_args *a, struct reef_error *err)
+{
+	struct container_config *c = &a->config;
+	struct stat st;
+
+	if (stat(a->image, &st) < 0) {
+		if (errno == ENOENT)
+			return error_set(err, ENOENT,
+					 "rootfs directory '%s' not found: give an existing "
+					 "directory, or an image name",
+					 a->image);
+		return error_set_errno(err, errno, "access rootfs directory '%s'", a->image);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return error_set(err, ENOTDIR,
+				 "rootfs '%s' is not a directory: give a directory, or an "
+				 "image name",
+				 a->image);
+	if (!realpath(a->image, c->rootfs))
+		return error_set_errno(err, errno, "resolve '%s'", a->image);
+	return 0;
+}
+
+/*
+ * Fills the config's rootfs from a directory, or from the image store.  A
+ * name with '/' (and "." or "..") is a directory, any other name an image,
+ * so that a directory in the current one never shadows an image's alias.
+ */
 static int launch_rootfs(struct cli_context *ctx, struct launch_args *a, struct image_config *image,
 			 struct reef_error *err)
 {
 	struct container_config *c = &a->config;
 	struct stat st;
+	int r;
 
 	if (strlen(a->image) >= sizeof(c->image))
 		return error_set(err, ENAMETOOLONG, "image name '%.32s...' is too long", a->image);
 	strcpy(c->image, a->image);
-	if (stat(a->image, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (!realpath(a->image, c->rootfs))
-			return error_set_errno(err, errno, "resolve '%s'", a->image);
-		return 0;
+	if (strchr(a->image, '/') || strcmp(a->image, ".") == 0 || strcmp(a->image, "..") == 0) {
+		return launch_rootfs_dir(a, err);
 	}
-	if (strchr(a->image, '/'))
+	r = image_resolve(&ctx->paths, a->image, c->fingerprint, c->rootfs, image, err);
+	if (r == -ENOENT && stat(a->image, &st) == 0 && S_ISDIR(st.st_mode))
 		return error_set(err, ENOENT,
-				 "rootfs directory '%s' not found: give an existing "
-				 "directory, or an image name",
-				 a->image);
-	return image_resolve(&ctx->paths, a->image, c->fingerprint, c->rootfs, image, err);
+				 "image '%s' not found: a name without '/' is an image, so give "
+				 "'./%s' to launch the directory",
+				 a->image, a->image);
+	return r;
 }
 
 static size_t strv_length(char *const *strv)

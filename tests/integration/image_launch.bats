@@ -88,3 +88,20 @@ image_snapshot() {
 	[ "$(info_field o1 .exit_code)" = 0 ]
 	[ "$(reef logs o1)" = "$(printf 'hello\n/etc')" ]
 }
+
+@test "alias wins over a directory of that name" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir bb
+	reef launch bb c1 -- sleep 1000
+	[ "$(info_field c1 .fingerprint)" = "$(image_fingerprint bb)" ]
+	reef launch ./rootfs c2 -- true
+	[ "$(info_field c2 .rootfs)" = "$(realpath rootfs)" ]
+
+	run reef launch rootfs c3 -- true
+	[ "$status" -eq 1 ]
+	[ "$output" = "reef: launch 'c3': image 'rootfs' not found: a name without '/' is an image, so give './rootfs' to launch the directory" ]
+	run reef launch /etc/passwd c3 -- true
+	[ "$status" -eq 1 ]
+	[ "$output" = "reef: launch 'c3': rootfs '/etc/passwd' is not a directory: give a directory, or an image name" ]
+	[ ! -e "$REEF_ROOT/lib/containers/c3" ]
+}
