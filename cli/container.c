@@ -795,6 +795,7 @@ int cmd_info(struct cli_context *ctx, int argc, char **argv)
 	json_object_set_new(obj, "publish", json_array());
 	for (size_t i = 0; c.publish && c.publish[i]; i++)
 		json_array_append_new(json_object_get(obj, "publish"), json_string(c.publish[i]));
+	json_object_set_new(obj, "forwards", container_forwards_json(&c, false));
 	json_object_set_new(obj, "env", env);
 	json_object_set_new(obj, "seccomp",
 			    json_string(c.seccomp && !c.privileged ? "default" : "unconfined"));

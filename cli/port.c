@@ -28,7 +28,8 @@ static void port_usage(FILE *out)
 		"A forward added here is stored in the container's config and requested again\n"
 		"whenever the container starts, like the -p forwards of 'reef launch', and\n"
 		"with --force when it was added with --force; 'reef port remove' removes\n"
-		"either kind for good.\n");
+		"either kind for good.  On a stopped container, add only stores the forward\n"
+		"for its next start, and list shows the stored forwards as 'next start'.\n");
 }
 
 static const char *json_text(const json_t *obj, const char *key)
@@ -57,6 +58,65 @@ static void port_record(struct cli_context *ctx, const char *name, const char *n
 			"reef: warning: store forward %s in the config of '%s': %s; the next "
 			"start will %s it\n",
 			spec, name, err.message, add ? "not restore" : "restore");
+}
+
+/*
+ * Stores forward SPEC (TEXT as the user gave it) for the next start when
+ * NAME is a stopped container of this reef instance, as 'reef port remove'
+ * edits a stopped container's config.  reef-netd checks the forward at that
+ * start.  Returns -1 when NAME is no such container, else an exit status.
+ */
+static int port_add_stopped(struct cli_context *ctx, const char *name, const char *network,
+			    const char *text, const struct fw_forward_spec *spec, bool force)
+{
+	struct container_config config = { 0 };
+	struct container_state state = { 0 };
+	struct reef_error err = { 0 };
+	char shown[128];
+	int status = -1;
+
+	if (container_config_read(&ctx->paths, name, &config, NULL) < 0)
+		return -1;
+	if (container_state_read(&ctx->paths, name, &state, NULL) < 0 ||
+	    state.status == CONTAINER_RUNNING)
+		goto out;
+
+	fw_forward_spec_format(spec, shown, sizeof(shown));
+	if (!network && config.n_networks == 1)
+		network = config.networks[0].network;
+	if (config.n_networks == 0)
+		error_set(&err, EINVAL,
+			  "container '%s' is on no network: forwards need one, so launch the "
+			  "container with --network",
+			  name);
+	else if (!network)
+		error_set(&err, EINVAL,
+			  "container '%s' is on several networks: name the network of the forward "
+			  "with --network",
+			  name);
+	else
+		container_forward_record(&ctx->paths, name, network, text, true, force, &err);
+	if (err.errnum) {
+		error_prefix(&err, "add forward %s to '%s'", shown, name);
+		status = cli_fail(&err);
+		goto out;
+	}
+
+	status = 0;
+	if (ctx->format == OUTPUT_JSON) {
+		_cleanup_json_ json_t *stored =
+			json_pack("{s:s, s:s, s:s, s:b, s:b}", "container", name, "network",
+				  network, "forward", shown, "force", force, "active", false);
+
+		json_print(stored);
+	} else
+		printf("container '%s' is stopped: stored forward %s on network '%s' for its "
+		       "next start\n",
+		       name, shown, network);
+out:
+	container_state_clear(&state);
+	container_config_clear(&config);
+	return status;
 }
 
 static int port_add(struct cli_context *ctx, int argc, char **argv)
@@ -93,6 +153,10 @@ static int port_add(struct cli_context *ctx, int argc, char **argv)
 	    fw_forward_spec_parse(argv[1], &spec, &err) < 0)
 		return cli_fail(&err);
 
+	n = port_add_stopped(ctx, argv[0], network, argv[1], &spec, force);
+	if (n >= 0)
+		return n;
+
 	json_object_set_new(body, "container", json_string(argv[0]));
 	json_object_set_new(body, "forward", json_string(argv[1]));
 	if (network)
@@ -112,16 +176,55 @@ static int port_add(struct cli_context *ctx, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Appends to LIST the stored forwards of container NAME when it is not
+ * running, as "active": false: its next start requests them.  A running
+ * container's forwards are in reef-netd's reply already.
+ */
+static void port_list_stored(struct cli_context *ctx, const char *name, json_t *list)
+{
+	struct container_config config = { 0 };
+	struct container_state state = { 0 };
+	json_t *stored, *fwd;
+	size_t i;
+
+	if (container_config_read(&ctx->paths, name, &config, NULL) < 0)
+		return;
+	if (container_state_read(&ctx->paths, name, &state, NULL) == 0 &&
+	    state.status != CONTAINER_RUNNING) {
+		stored = container_forwards_json(&config, true);
+		json_array_foreach (stored, i, fwd) {
+			struct fw_forward_spec spec;
+			char text[128];
+
+			/* Shown as reef-netd shows it: "8080:80" reads "8080:80/tcp". */
+			if (fw_forward_spec_parse(
+				    json_string_value(json_object_get(fwd, "forward")), &spec,
+				    NULL) == 0) {
+				fw_forward_spec_format(&spec, text, sizeof(text));
+				json_object_set_new(fwd, "forward", json_string(text));
+			}
+			json_object_set_new(fwd, "container", json_string(name));
+			json_object_set_new(fwd, "active", json_false());
+			json_array_append(list, fwd);
+		}
+		json_decref(stored);
+	}
+	container_state_clear(&state);
+	container_config_clear(&config);
+}
+
 static int port_list(struct cli_context *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = { "CONTAINER", "NETWORK", "FORWARD" };
+	static const char *const headers[] = { "CONTAINER", "NETWORK", "STATUS", "FORWARD" };
 	_cleanup_json_ json_t *reply = NULL;
 	struct netd_client *client;
 	struct reef_error err = { 0 };
 	char path[128] = "/v1/forwards";
+	char **names = NULL;
+	size_t count = 0, i;
 	struct table *t;
 	json_t *fwd;
-	size_t i;
 
 	if (argc > 1)
 		return cli_failf(2, "unexpected argument '%s': reef port list [NAME]", argv[1]);
@@ -133,13 +236,33 @@ static int port_list(struct cli_context *ctx, int argc, char **argv)
 	if (cli_client(ctx, &client, &err) < 0 ||
 	    netd_client_request(client, "GET", path, NULL, &reply, &err) < 0)
 		return cli_fail(&err);
+	if (!json_is_array(reply)) {
+		json_decref(reply);
+		reply = json_array();
+	}
+	/* A container of another reef instance has forwards in reef-netd but no config here. */
+	if (argc == 1 && json_array_size(reply) == 0 &&
+	    container_check_exists(&ctx->paths, argv[0], &err) < 0)
+		return cli_fail(&err);
+	json_array_foreach (reply, i, fwd)
+		json_object_set_new(fwd, "active", json_true());
+	if (argc == 1)
+		port_list_stored(ctx, argv[0], reply);
+	else if (container_names(&ctx->paths, &names, &count, NULL) == 0)
+		for (i = 0; i < count; i++)
+			port_list_stored(ctx, names[i], reply);
+	container_names_free(names, count);
+
 	if (ctx->format == OUTPUT_JSON) {
 		json_print(reply);
 		return 0;
 	}
-	t = table_new(3, headers);
+	t = table_new(4, headers);
 	json_array_foreach (reply, i, fwd) {
-		const char *cells[3] = { json_text(fwd, "container"), json_text(fwd, "network"),
+		const char *cells[4] = { json_text(fwd, "container"), json_text(fwd, "network"),
+					 json_is_true(json_object_get(fwd, "active"))
+						 ? "active"
+						 : "next start",
 					 json_text(fwd, "forward") };
 
 		table_add_row(t, cells);

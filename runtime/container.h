@@ -106,6 +106,12 @@ int container_user_resolve(const char *rootfs, const char *user, uid_t *ret_uid,
  */
 int container_forward_record(const struct reef_paths *paths, const char *name, const char *network,
 			     const char *spec, bool add, bool force, struct reef_error *err);
+/*
+ * Returns the forwards that CONFIG requests at every start, as an array of
+ * {"network", "forward", "force"} objects: the -p forwards of 'reef launch'
+ * (on the first network) when WITH_PUBLISHED, and those of 'reef port add'.
+ */
+json_t *container_forwards_json(const struct container_config *config, bool with_published);
 int container_state_write(const struct reef_paths *paths, const char *name,
 			  const struct container_state *state, struct reef_error *err);
 /*

@@ -607,6 +607,28 @@ static int strv_add(char ***strv, const char *spec)
 	return grown[n] ? 0 : -ENOMEM;
 }
 
+static void forwards_append(json_t *array, const char *network, char *const *specs, bool force)
+{
+	for (size_t i = 0; specs && specs[i]; i++)
+		json_array_append_new(array, json_pack("{s:s, s:s, s:b}", "network", network,
+						       "forward", specs[i], "force", force));
+}
+
+json_t *container_forwards_json(const struct container_config *config, bool with_published)
+{
+	json_t *array = json_array();
+
+	if (with_published && config->n_networks > 0)
+		forwards_append(array, config->networks[0].network, config->publish, false);
+	for (size_t i = 0; i < config->n_networks; i++) {
+		forwards_append(array, config->networks[i].network, config->networks[i].forwards,
+				false);
+		forwards_append(array, config->networks[i].network, config->networks[i].forced,
+				true);
+	}
+	return array;
+}
+
 int container_forward_record(const struct reef_paths *paths, const char *name, const char *network,
 			     const char *spec, bool add, bool force, struct reef_error *err)
 {

@@ -41,6 +41,7 @@ teardown() {
 
 	reef stop -t 1 c1
 	run reef port list c1
-	[ "${#lines[@]}" -eq 1 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == c1*lab*"next start"*8080:80/tcp ]]
 	! ip netns exec "$NS" nft list chain inet reef "spoof-$host_if" 2>/dev/null
 }

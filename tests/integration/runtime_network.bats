@@ -207,3 +207,31 @@ endpoints_of() {
 	[ "$(echo "$output" | jq -r '[.[].forward] | sort | join(" ")')" = "8081:80/tcp 8090:80/tcp 8091:80/tcp" ]
 	kill %1 %2
 }
+
+@test "stored forwards of a stopped container" {
+	lab_create
+	reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
+	reef port add c1 8080:80
+	[ "$(info_field c1 '.forwards | map(.forward) | join(" ")')" = 8080:80 ]
+	reef stop -t 1 c1
+
+	run reef port list c1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == CONTAINER*NETWORK*STATUS*FORWARD ]]
+	[[ "${lines[1]}" == c1*lab*"next start"*8080:80/tcp ]]
+	run reef port add c1 8081:80
+	[ "$status" -eq 0 ]
+	[ "$output" = "container 'c1' is stopped: stored forward 8081:80/tcp on network 'lab' for its next start" ]
+	run reef port add c1 8082:80 --network nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == "reef: add forward 8082:80/tcp to 'c1': "*"'nosuch'"* ]]
+	[ "$(info_field c1 '.forwards | map(.forward) | join(" ")')" = "8080:80 8081:80" ]
+
+	reef start c1
+	run reef port list c1 --format json
+	[ "$(echo "$output" | jq -r 'map(.forward + " " + (.active | tostring)) | join(",")')" = "8080:80/tcp true,8081:80/tcp true" ]
+
+	run reef port list nosuch
+	[ "$status" -eq 1 ]
+	[ "$output" = "reef: container 'nosuch' not found: run 'reef list' to see the containers" ]
+}
