@@ -134,6 +134,39 @@ int container_launch(const struct reef_paths *paths, struct container_config *co
 	return r;
 }
 
+/*
+ * Explains a start that failed with R because a network of CONFIG was
+ * deleted since the launch: reef-netd's "network not found" does not say
+ * that the container still names it.  Asks only after a failure.
+ */
+static int start_failure_explain(const struct reef_paths *paths,
+				 const struct container_config *config, int r,
+				 struct reef_error *err)
+{
+	struct netd_client *client = NULL;
+	struct reef_error ignored = { 0 };
+	char path[REEF_NAME_MAX + 32];
+
+	if (r != -ENOENT || config->n_networks == 0 ||
+	    netd_client_new(paths, &client, &ignored) < 0)
+		return r;
+	for (size_t i = 0; i < config->n_networks; i++) {
+		const char *network = config->networks[i].network;
+
+		snprintf(path, sizeof(path), "/v1/networks/%s", network);
+		if (netd_client_request(client, "GET", path, NULL, NULL, &ignored) != -ENOENT)
+			continue;
+		r = error_set(err, ENOENT,
+			      "network '%s' of '%s' no longer exists: create it again with 'reef "
+			      "network create %s' and its former options, or delete the container "
+			      "with 'reef delete %s'",
+			      network, config->name, network, config->name);
+		break;
+	}
+	netd_client_free(client);
+	return r;
+}
+
 int container_start(const struct reef_paths *paths, const char *name, struct reef_error *err)
 {
 	struct container_config config = { 0 };
@@ -152,6 +185,7 @@ int container_start(const struct reef_paths *paths, const char *name, struct ree
 		r = container_cleanup(paths, &config, err);
 	if (r == 0)
 		r = monitor_spawn(paths, &config, err);
+	r = start_failure_explain(paths, &config, r, err);
 	container_config_clear(&config);
 	return r;
 }

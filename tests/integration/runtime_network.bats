@@ -235,3 +235,17 @@ endpoints_of() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "reef: container 'nosuch' not found: run 'reef list' to see the containers" ]
 }
+
+@test "start after its network was deleted" {
+	lab_create
+	reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
+	reef network delete lab --force
+	reef stop -t 1 c1
+	run reef start c1
+	[ "$status" -eq 1 ]
+	[ "$output" = "reef: start 'c1': network 'lab' of 'c1' no longer exists: create it again with 'reef network create lab' and its former options, or delete the container with 'reef delete c1'" ]
+	[ "$(info_field c1 .state)" = stopped ]
+	reef network create lab --subnet 10.77.0.0/24 --internal >/dev/null
+	reef start c1
+	[ "$(info_field c1 .state)" = running ]
+}
