@@ -65,10 +65,11 @@ static const char info_usage[] = "usage: reef info NAME\n\n"
 static const char start_usage[] =
 	"usage: reef start NAME...\n\n"
 	"Starts each stopped container NAME with its stored configuration,\n"
-	"including its networks and published ports.\n";
+	"including its networks and published ports.  A running one is left as it is.\n";
 static const char stop_usage[] =
 	"usage: reef stop NAME... [-t SECONDS]\n\n"
-	"Stops each container NAME: SIGTERM to its init, then SIGKILL after the timeout.\n\n"
+	"Stops each container NAME: SIGTERM to its init, then SIGKILL after the timeout.\n"
+	"A stopped one is left as it is.\n\n"
 	"options:\n"
 	"  -t, --time SECONDS   seconds to wait before SIGKILL, 0 to 3600 (default 10)\n";
 static const char restart_usage[] =
@@ -870,18 +871,52 @@ static int each_name(struct cli_context *ctx, char **names, const char *what, in
 	return status;
 }
 
+/*
+ * Reads whether NAME runs into *RET_RUNNING.  Start and stop of a container
+ * that already is in the requested state succeed and say so, as in Docker.
+ */
+static int container_running_read(struct cli_context *ctx, const char *name, bool *ret_running,
+				  struct reef_error *err)
+{
+	struct container_state s = { 0 };
+	int r = container_state_read(&ctx->paths, name, &s, err);
+
+	if (r == 0)
+		*ret_running = s.status == CONTAINER_RUNNING;
+	container_state_clear(&s);
+	return r;
+}
+
 static int start_one(struct cli_context *ctx, const char *name, int timeout, bool force,
 		     struct reef_error *err)
 {
+	bool running = false;
+	int r = container_running_read(ctx, name, &running, err);
+
 	(void)timeout;
 	(void)force;
+	if (r < 0)
+		return r;
+	if (running) {
+		printf("container '%s' is already running\n", name);
+		return 0;
+	}
 	return container_start(&ctx->paths, name, err);
 }
 
 static int stop_one(struct cli_context *ctx, const char *name, int timeout, bool force,
 		    struct reef_error *err)
 {
+	bool running = false;
+	int r = container_running_read(ctx, name, &running, err);
+
 	(void)force;
+	if (r < 0)
+		return r;
+	if (!running) {
+		printf("container '%s' is already stopped\n", name);
+		return 0;
+	}
 	return container_stop(&ctx->paths, name, timeout, err);
 }
 

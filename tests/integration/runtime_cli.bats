@@ -145,3 +145,17 @@ container_stopped() {
 	[ "$(info_field c2 .limits.memory_bytes)" = $((6 << 20)) ]
 	wait_until bash -c "nsenter --net=/run/netns/$NS $REEF logs c2 | grep -qx ran"
 }
+
+@test "stop of stopped and start of running succeed" {
+	reef launch "$RUNTIME_ROOTFS" c1 -- sleep 1000
+	run reef start c1
+	[ "$status" -eq 0 ]
+	[ "$output" = "container 'c1' is already running" ]
+	reef stop -t 0 c1
+	run reef stop c1
+	[ "$status" -eq 0 ]
+	[ "$output" = "container 'c1' is already stopped" ]
+	run reef stop nosuch
+	[ "$status" -eq 1 ]
+	[ "$output" = "reef: stop 'nosuch': container 'nosuch' not found: run 'reef list' to see the containers" ]
+}
