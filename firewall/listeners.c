@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Host sockets bound to a forward's host port, from the kernel's socket
- * diagnostics (NETLINK_SOCK_DIAG).  reef asks only for listening TCP
+ * diagnostics (NETLINK_SOCK_DIAG).  The request names only listening TCP
  * sockets and unconnected UDP sockets, so the kernel walks its listener
  * and UDP tables.  Reading /proc/net/tcp walks every established
  * connection as well, which took milliseconds per forward.
@@ -25,29 +25,30 @@ struct listener_scan {
 	size_t size;
 };
 
-static bool addr_is_any(const struct ip_addr *a)
+static bool addr_is_loopback6(const struct ip_addr *a)
 {
-	static const uint8_t zero[16];
+	static const uint8_t loopback[16] = { [15] = 1 };
 
-	return memcmp(a->bytes, zero, ip_addr_size(a)) == 0;
-}
-
-/* Turns an IPv4-mapped IPv6 address (::ffff:a.b.c.d) into the IPv4 address. */
-static void addr_unmap(struct ip_addr *a)
-{
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (a->family == AF_INET6 && memcmp(a->bytes, prefix, sizeof(prefix)) == 0)
-		ip_addr_from_bytes(AF_INET, a->bytes + 12, a);
+	return a->family == AF_INET6 && memcmp(a->bytes, loopback, 16) == 0;
 }
 
 /*
  * Returns whether a socket on ADDR receives traffic that the forward would
- * take: either side covers every address, or both use the same one.
+ * take.  A socket on [::] without IPV6_V6ONLY receives IPv4 as well, and
+ * forwards never take traffic to ::1, because IPv6 has no route_localnet.
  */
-static bool addr_overlaps(const struct fw_forward_spec *spec, const struct ip_addr *addr)
+static bool addr_overlaps(const struct fw_forward_spec *spec, const struct ip_addr *addr,
+			  bool v6only)
 {
-	return !spec->has_host_addr || addr_is_any(addr) || ip_addr_equal(addr, &spec->host_addr);
+	const struct ip_addr *want = &spec->host_addr;
+
+	if (addr_is_loopback6(addr))
+		return spec->has_host_addr && ip_addr_equal(addr, want);
+	if (!spec->has_host_addr)
+		return true;
+	if (ip_addr_is_any(addr))
+		return addr->family == want->family || (addr->family == AF_INET6 && !v6only);
+	return ip_addr_equal(addr, want);
 }
 
 static int listener_cb(const struct nlmsghdr *nlh, void *data)
@@ -55,15 +56,23 @@ static int listener_cb(const struct nlmsghdr *nlh, void *data)
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct listener_scan *scan = data;
 	uint16_t port = ntohs(m->id.idiag_sport);
+	const struct nlattr *attr;
+	bool v6only = false;
 	struct ip_addr addr;
 	char text[IP_ADDR_STRLEN];
 
 	if (scan->found || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) ||
 	    port < scan->spec->host_port || port > scan->spec->host_port_end)
 		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*m))
+	{
+		if (mnl_attr_get_type(attr) == INET_DIAG_SKV6ONLY &&
+		    mnl_attr_get_payload_len(attr) >= 1)
+			v6only = mnl_attr_get_u8(attr) != 0;
+	}
 	ip_addr_from_bytes(m->idiag_family, m->id.idiag_src, &addr);
-	addr_unmap(&addr);
-	if (!addr_overlaps(scan->spec, &addr))
+	ip_addr_unmap(&addr);
+	if (!addr_overlaps(scan->spec, &addr, v6only))
 		return MNL_CB_OK;
 	ip_addr_format(&addr, text);
 	snprintf(scan->listener, scan->size, addr.family == AF_INET6 ? "%s [%s]:%u" : "%s %s:%u",

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "firewall.h"
 
@@ -114,9 +115,9 @@ int fw_forward_spec_parse(const char *text, struct fw_forward_spec *ret, struct 
 	slash = strrchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
-		if (strcmp(slash + 1, "tcp") == 0)
+		if (strcasecmp(slash + 1, "tcp") == 0)
 			spec.proto = IPPROTO_TCP;
-		else if (strcmp(slash + 1, "udp") == 0)
+		else if (strcasecmp(slash + 1, "udp") == 0)
 			spec.proto = IPPROTO_UDP;
 		else
 			return error_set(err, EINVAL,
@@ -132,6 +133,13 @@ int fw_forward_spec_parse(const char *text, struct fw_forward_spec *ret, struct 
 				 "invalid port forward '%s': put an IPv6 host address in "
 				 "brackets, as in [fd00::1]:8080:80",
 				 text);
+	}
+	if (spec.has_host_addr) {
+		/* Docker's -p 0.0.0.0:8080:80 means every address, as no address does here. */
+		ip_addr_unmap(&spec.host_addr);
+		spec.has_host_addr = !ip_addr_is_any(&spec.host_addr);
+		if (!spec.has_host_addr)
+			spec.host_addr = (struct ip_addr){ 0 };
 	}
 	if (ports_parse(text, rest, &spec, err) < 0)
 		return -EINVAL;

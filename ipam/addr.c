@@ -48,6 +48,25 @@ bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b)
 	return a->family == b->family && memcmp(a->bytes, b->bytes, ip_addr_size(a)) == 0;
 }
 
+bool ip_addr_is_any(const struct ip_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->bytes, zero, ip_addr_size(a)) == 0;
+}
+
+void ip_addr_unmap(struct ip_addr *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	uint8_t v4[4];
+
+	if (a->family == AF_INET6 && memcmp(a->bytes, prefix, sizeof(prefix)) == 0) {
+		memcpy(v4, a->bytes + 12, sizeof(v4));
+		ip_addr_from_bytes(AF_INET, v4, a);
+	}
+}
+
 void ip_prefix_mask(struct ip_prefix *p)
 {
 	int bits = ip_addr_bits(&p->addr);

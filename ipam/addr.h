@@ -42,6 +42,10 @@ void ip_addr_format(const struct ip_addr *a, char out[IP_ADDR_STRLEN]);
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
 /* Builds an address from FAMILY and BYTES (4 or 16 bytes, network order). */
 void ip_addr_from_bytes(int family, const void *bytes, struct ip_addr *ret);
+/* Returns whether A is the unspecified address (0.0.0.0 or ::), which means every address. */
+bool ip_addr_is_any(const struct ip_addr *a);
+/* Turns an IPv4-mapped IPv6 address (::ffff:a.b.c.d) into the IPv4 address a.b.c.d. */
+void ip_addr_unmap(struct ip_addr *a);
 
 /*
  * Parses "A/LEN".  Host bits must be zero unless HOST_BITS_ALLOWED is set

@@ -463,7 +463,8 @@ int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bo
 	else if (!force && found)
 		return error_set(err, EADDRINUSE,
 				 "forward %s: a host process listens on %s: stop it, pick another "
-				 "port, or force the forward to take the port from it",
+				 "port, or take the port from it with --force (\"force\": true in "
+				 "the API)",
 				 text, who);
 	return 0;
 }
@@ -494,7 +495,7 @@ static int forwards_attach(struct netd *netd, const struct store_endpoint *ep,
 }
 
 static int endpoint_network_check(struct netd *netd, const struct store_endpoint *ep,
-				  struct reef_error *err)
+				  size_t n_forwards, struct reef_error *err)
 {
 	struct netd_network *net = netd_network_find(netd, ep->network);
 
@@ -503,6 +504,12 @@ static int endpoint_network_check(struct netd *netd, const struct store_endpoint
 				 "network '%s' is a %s network: port forwards and anti-spoofing "
 				 "need a bridge network",
 				 ep->network, net->rec.kind);
+	if (net && net->rec.internal && n_forwards > 0)
+		return error_set(err, EINVAL,
+				 "network '%s' is internal, so nothing from outside reaches it: "
+				 "forward to the container on a NAT network instead ('reef launch "
+				 "-p' uses the first --network, 'reef port add' takes --network)",
+				 ep->network);
 	return 0;
 }
 
@@ -514,7 +521,7 @@ int netd_fw_endpoint_attach(struct netd *netd, const struct store_endpoint *ep,
 
 	if (req->n_forwards == 0 && !req->antispoof)
 		return 0;
-	r = endpoint_network_check(netd, ep, err);
+	r = endpoint_network_check(netd, ep, req->n_forwards, err);
 	if (r < 0)
 		return r;
 	b = fw_batch_new();
@@ -560,7 +567,7 @@ static int endpoint_find(struct netd *netd, const char *container, const char *n
 	if (n > 1)
 		return error_set(err, EINVAL,
 				 "container '%s' is attached to %zu networks: name the network of "
-				 "the forward",
+				 "the forward with --network (\"network\" in the API)",
 				 container, n);
 	*ret = eps[0];
 	return 0;
@@ -581,7 +588,7 @@ int netd_forward_add(struct netd *netd, const char *container, const char *netwo
 		return error_set(err, ENOMEM, "add forward %s", text);
 	r = endpoint_find(netd, container, network, &ep, err);
 	if (r == 0)
-		r = endpoint_network_check(netd, &ep, err);
+		r = endpoint_network_check(netd, &ep, 1, err);
 	if (r == 0)
 		r = store_begin(netd->store, err);
 	if (r < 0)

@@ -268,9 +268,9 @@ int netd_network_delete(struct netd *netd, const char *name, bool force, struct 
 	if (n_eps > 0 && !force) {
 		endpoints_describe(eps, n_eps, who, sizeof(who));
 		return error_set(err, EBUSY,
-				 "delete network '%s': %zu containers are still attached (%s): "
-				 "stop them first, or delete with force to detach them",
-				 name, n_eps, who);
+				 "delete network '%s': %zu %s still attached (%s): stop them "
+				 "first, or delete with --force to detach them",
+				 name, n_eps, n_eps == 1 ? "container is" : "containers are", who);
 	}
 
 	netd_kernel_network(net, &gw4, &gw6, &kn);

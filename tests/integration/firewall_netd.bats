@@ -111,6 +111,56 @@ time.sleep(30)
 	[[ "$output" == *"a host process listens on UDP [::]:7072"* ]]
 	reef port add peer "$FW_HOST_IP:7072:53/tcp"
 	kill "$udp_pid"
+
+	# An IPv6-only socket on [::] leaves IPv4 addresses alone, and forwards never take ::1.
+	ip netns exec "$HOST" python3 -c '
+import socket, time
+a = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+a.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+a.bind(("::", 7073))
+a.listen()
+b = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+b.bind(("::1", 7074))
+b.listen()
+time.sleep(30)
+' &
+	local tcp6_pid=$!
+	sleep 0.3
+	run reef port add peer 7073:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a host process listens on TCP [::]:7073"* ]]
+	reef port add peer "$FW_HOST_IP:7073:80"
+	reef port add peer 7074:80
+	kill "$tcp6_pid"
+}
+
+@test "daemon takes 0.0.0.0 and [::] as every address" {
+	container web "$WEB" "$web_pid" lab
+	reef port add web 0.0.0.0:8085:80
+	reef port add web '[::]:8086:80/UDP'
+	run reef port list web
+	[[ "$output" == *"8085:80/tcp"* ]]
+	[[ "$output" == *"8086:80/udp"* ]]
+	[[ "$output" != *"0.0.0.0"* ]]
+	run fw_get "$LAN" "http://$FW_HOST_IP:8085/"
+	[ "$output" = web ]
+	reef port remove web 0.0.0.0:8085:80
+	run fw_get "$LAN" "http://$FW_HOST_IP:8085/"
+	[ "$status" -ne 0 ]
+}
+
+@test "daemon rejects forwards on an internal network" {
+	reef network create closed --subnet 10.91.2.0/24 --internal >/dev/null
+	read -r CLOSED closed_pid < <(standin_start closed)
+	run attach closed "$closed_pid" closed ',"forwards":["8087:80/tcp"]'
+	[ "${lines[0]}" = 400 ]
+	[[ "$output" == *"network 'closed' is internal"* ]]
+	[ "$(db_count endpoints)" -eq 0 ]
+	container closed "$CLOSED" "$closed_pid" closed
+	run reef port add closed 8087:80
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"network 'closed' is internal"* ]]
+	[[ "$(map_elements fwd4_any)" != *8087* ]]
 }
 
 @test "daemon retarget takes over a running UDP flow" {

@@ -259,7 +259,7 @@ teardown() {
 
 	run reef network delete lab
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"containers are still attached ('c1')"* ]]
+	[[ "$output" == *"1 container is still attached ('c1')"* ]]
 	[ "$(db_count endpoints)" -eq 1 ]
 	ns_ping "$ns1" 10.90.0.1
 

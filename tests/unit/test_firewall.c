@@ -615,6 +615,12 @@ static void test_spec_parse_forms(void **state)
 		{ "9000-9009:9000/tcp", "9000-9009:9000/tcp", IPPROTO_TCP, 9000, 9009, 9000 },
 		{ "127.0.0.1:8080:80", "127.0.0.1:8080:80/tcp", IPPROTO_TCP, 8080, 8080, 80 },
 		{ "[fd00::1]:443:8443/tcp", "[fd00::1]:443:8443/tcp", IPPROTO_TCP, 443, 443, 8443 },
+		/* The unspecified address means every address, as no address does. */
+		{ "0.0.0.0:8080:80", "8080:80/tcp", IPPROTO_TCP, 8080, 8080, 80 },
+		{ "[::]:8080:80/udp", "8080:80/udp", IPPROTO_UDP, 8080, 8080, 80 },
+		/* An IPv4-mapped address is the IPv4 address, and protocols take any case. */
+		{ "[::ffff:10.0.0.1]:8080:80/UDP", "10.0.0.1:8080:80/udp", IPPROTO_UDP, 8080, 8080,
+		  80 },
 	};
 	char text[96];
 
