@@ -455,11 +455,13 @@ static void state_from_json(const json_t *root, struct container_state *s)
 	/*
 	 * The recorded init counts only while the same process runs: same boot,
 	 * same pid, same start time.  A monitor killed with SIGKILL takes its init
-	 * along (parent-death signal), so a stale "running" means stopped.
+	 * along (parent-death signal), so a stale "running" means stopped.  A start
+	 * time of 0 was recorded for an init that had exited already.
 	 */
 	boot_id_read(boot_id);
-	if (s->status == CONTAINER_RUNNING && (!boot || strcmp(boot, boot_id) != 0 || s->pid <= 0 ||
-					       process_start_time(s->pid) != s->pid_start)) {
+	if (s->status == CONTAINER_RUNNING &&
+	    (!boot || strcmp(boot, boot_id) != 0 || s->pid <= 0 || s->pid_start == 0 ||
+	     process_start_time(s->pid) != s->pid_start)) {
 		s->status = CONTAINER_STOPPED;
 		s->exit_code = -1;
 		s->exit_signal = 0;

@@ -213,6 +213,12 @@ static void test_state_stopped_when_init_is_zombie(void **state)
 	assert_int_equal(container_state_read(&f->paths, "zombie", &s, NULL), 0);
 	assert_int_equal(s.status, CONTAINER_STOPPED);
 	container_state_clear(&s);
+
+	/* A monitor that read the start time of the zombie recorded 0. */
+	state_write_pid(f, "zombie", pid, 0);
+	assert_int_equal(container_state_read(&f->paths, "zombie", &s, NULL), 0);
+	assert_int_equal(s.status, CONTAINER_STOPPED);
+	container_state_clear(&s);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
