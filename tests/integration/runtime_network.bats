@@ -184,7 +184,7 @@ endpoints_of() {
 
 @test "forced port add forwards stay forced after a restart" {
 	netd_start "$NS" "$REEF_ROOT"
-	reef network create web --subnet 10.79.0.0/24 --internal >/dev/null
+	reef network create web --subnet 10.79.0.0/24 >/dev/null
 	ip netns exec "$NS" busybox nc -l -p 8090 >/dev/null 2>&1 3>&- &
 	ip netns exec "$NS" busybox nc -l -p 8091 >/dev/null 2>&1 3>&- &
 	wait_until bash -c "ip netns exec $NS ss -Htln | grep -q ':8091 '"
@@ -209,7 +209,8 @@ endpoints_of() {
 }
 
 @test "stored forwards of a stopped container" {
-	lab_create
+	netd_start "$NS" "$REEF_ROOT"
+	reef network create lab --subnet 10.77.0.0/24 >/dev/null
 	reef launch "$RUNTIME_ROOTFS" c1 --network lab -- sleep 1000
 	reef port add c1 8080:80
 	[ "$(info_field c1 '.forwards | map(.forward) | join(" ")')" = 8080:80 ]
