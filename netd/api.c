@@ -35,6 +35,8 @@ struct api_request {
 	size_t len;
 	bool too_large;
 	bool forbidden;
+	bool privileged; /* root or the daemon's own user, not only a member of --group */
+	uid_t uid;
 	char peer[64];
 };
 
@@ -186,6 +188,41 @@ static void handle_endpoint_list(struct api *api, struct MHD_Connection *conn,
 	reply_ok(reply, 200, list);
 }
 
+/*
+ * Checks that the caller may wire the network namespace of the process it
+ * names.  Nobody may wire reef-netd's own namespace: an attach there would
+ * give the host an eth0 and a default route.  A member of --group may only
+ * attach its own processes, or it could wire any namespace on the host.
+ */
+static int attach_allowed(const struct api_request *req, const struct attach_request *areq,
+			  struct reef_error *err)
+{
+	bool own_netns;
+	uid_t owner;
+	int r;
+
+	r = proc_netns_is_own(areq->pid, &own_netns, err);
+	if (r < 0)
+		return error_prefix(err, "attach '%s'", areq->container);
+	if (own_netns)
+		return error_set(err, EINVAL,
+				 "attach '%s': process %d is in reef-netd's own network namespace: "
+				 "attach a process that has a network namespace of its own",
+				 areq->container, (int)areq->pid);
+	if (req->privileged)
+		return 0;
+	r = proc_owner(areq->pid, &owner, err);
+	if (r < 0)
+		return error_prefix(err, "attach '%s'", areq->container);
+	if (owner != req->uid)
+		return error_set(
+			err, EACCES,
+			"attach '%s': process %d belongs to uid %u: members of reef-netd's "
+			"--group may attach only their own processes",
+			areq->container, (int)areq->pid, (unsigned)owner);
+	return 0;
+}
+
 static void handle_attach(struct api *api, const struct api_request *req, struct api_reply *reply,
 			  struct reef_error *err)
 {
@@ -194,6 +231,7 @@ static void handle_attach(struct api *api, const struct api_request *req, struct
 	struct store_endpoint ep;
 
 	if (parse_body(req, &body, err) < 0 || attach_request_parse(body, &areq, err) < 0 ||
+	    attach_allowed(req, &areq, err) < 0 ||
 	    netd_endpoint_attach(api->netd, &areq, &ep, err) < 0) {
 		reply_error(reply, err);
 		return;
@@ -451,9 +489,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
 	return ret;
 }
 
-/* Decides from SO_PEERCRED whether the peer may use the API. */
-static bool peer_allowed(struct api *api, struct MHD_Connection *conn, char *who, size_t size)
+/* Decides from SO_PEERCRED whether the peer may use the API, and fills in who it is. */
+static bool peer_allowed(struct api *api, struct MHD_Connection *conn, struct api_request *req)
 {
+	char *who = req->peer;
+	size_t size = sizeof(req->peer);
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct ucred cred;
@@ -464,8 +504,9 @@ static bool peer_allowed(struct api *api, struct MHD_Connection *conn, char *who
 		return false;
 	}
 	snprintf(who, size, "pid %d uid %u gid %u", (int)cred.pid, cred.uid, cred.gid);
-	return cred.uid == 0 || cred.uid == geteuid() ||
-	       (api->group != (gid_t)-1 && cred.gid == api->group);
+	req->uid = cred.uid;
+	req->privileged = cred.uid == 0 || cred.uid == geteuid();
+	return req->privileged || (api->group != (gid_t)-1 && cred.gid == api->group);
 }
 
 static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -480,7 +521,7 @@ static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const 
 		req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
-		req->forbidden = !peer_allowed(api, conn, req->peer, sizeof(req->peer));
+		req->forbidden = !peer_allowed(api, conn, req);
 		*con_cls = req;
 		return MHD_YES;
 	}
