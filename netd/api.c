@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,6 +31,12 @@ struct api {
 };
 
 /* One request in progress: its body so far and whether the caller may use the API. */
+/* An idle connection is dropped after this long; clients send at once. */
+#define API_IDLE_SECONDS 10U
+/* Bounds of the number of connections open at once. */
+#define API_CONNECTIONS_MIN 16U
+#define API_CONNECTIONS_MAX 4096U
+
 struct api_request {
 	char *body;
 	size_t len;
@@ -581,7 +588,11 @@ static void api_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_warning("http: %s", line);
+	/* A client that goes away mid-request is the client's business, not the daemon's. */
+	if (strstr(line, "connection closure") || strstr(line, "Connection reset"))
+		log_debug("http: %s", line);
+	else
+		log_warning("http: %s", line);
 }
 
 static int api_listen(struct api *api, const char *path, struct reef_error *err)
@@ -618,6 +629,28 @@ static int api_listen(struct api *api, const char *path, struct reef_error *err)
 	return 0;
 }
 
+/*
+ * Raises the soft limit on open files to the hard one and returns the
+ * connection limit that leaves room for the daemon's own descriptors, so
+ * that accept() never fails with EMFILE.
+ */
+static unsigned api_connection_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return API_CONNECTIONS_MIN;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > API_CONNECTIONS_MAX + 64 ? API_CONNECTIONS_MAX + 64
+								     : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < API_CONNECTIONS_MIN + 64)
+		return API_CONNECTIONS_MIN;
+	return rl.rlim_cur - 64 > API_CONNECTIONS_MAX ? API_CONNECTIONS_MAX : rl.rlim_cur - 64;
+}
+
 int api_start(struct netd *netd, const char *socket_path, gid_t group, struct api **ret,
 	      struct reef_error *err)
 {
@@ -633,12 +666,19 @@ int api_start(struct netd *netd, const char *socket_path, gid_t group, struct ap
 		free(api);
 		return r;
 	}
-	/* The logger goes first so that libmicrohttpd sends every message through it. */
-	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handle,
-				    api, MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
-				    MHD_OPTION_LISTEN_SOCKET, api->listen_fd,
-				    MHD_OPTION_NOTIFY_COMPLETED, api_request_done, NULL,
-				    MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_END);
+	/*
+	 * The logger goes first so that libmicrohttpd sends every message
+	 * through it.  reef's clients send their request as soon as they
+	 * connect, so a connection idle for API_IDLE_SECONDS is dropped: idle
+	 * connections must not fill the connection limit and lock everyone
+	 * else out.  The limit stays below the descriptors the process has.
+	 */
+	api->mhd = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handle, api,
+		MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET,
+		api->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, api_request_done, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, API_IDLE_SECONDS, MHD_OPTION_CONNECTION_LIMIT,
+		api_connection_limit(), MHD_OPTION_END);
 	if (!api->mhd) {
 		close(api->listen_fd);
 		unlink(api->socket_path);

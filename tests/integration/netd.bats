@@ -386,6 +386,36 @@ socket_open_to_others() {
 	[ "$(db_count endpoints)" -eq 1 ]
 }
 
+@test "api serves while idle connections pile up, and drops them" {
+	python3 - "$SOCK" "$BATS_TEST_TMPDIR/idle" <<'PY' &
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+socks = []
+for i in range(1500):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        pass
+    socks.append(s)
+open(sys.argv[2], "w").write("open\n")
+start = time.monotonic()
+socks[0].settimeout(30)
+socks[0].recv(1)
+open(sys.argv[2], "a").write("dropped after %d s\n" % (time.monotonic() - start))
+PY
+	flood=$!
+	for _ in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/idle" ] && break
+		sleep 0.1
+	done
+	run timeout 5 env REEF_ROOT="$ROOT" "$REEF" network list
+	[ "$status" -eq 0 ]
+	wait "$flood"
+	grep -E 'dropped after ([0-9]|1[0-2]) s' "$BATS_TEST_TMPDIR/idle"
+}
+
 @test "create takes options before the name" {
 	run reef network create --subnet 10.95.0.0/24 lab21
 	[ "$status" -eq 0 ]
