@@ -151,8 +151,9 @@ static int subnet_check_special(const struct ip_prefix *subnet, const char *text
 			continue;
 		return error_set(
 			err, EINVAL,
-			"invalid subnet '%s': it overlaps %s %s, choose a private range such as 10.90.0.0/24, or 'auto'",
-			text, special_ranges[i].name, special_ranges[i].prefix);
+			"invalid subnet '%s': it overlaps %s %s, choose a private range such as %s, or 'auto'",
+			text, special_ranges[i].name, special_ranges[i].prefix,
+			subnet->addr.family == AF_INET ? "10.90.0.0/24" : "fd00:90::/64");
 	}
 	return 0;
 }
@@ -177,6 +178,9 @@ int ipam_subnet_validate(const struct ip_prefix *subnet, const struct ip_addr *g
 				 "invalid subnet '%s': host bits are set, did you mean '%s'?", text,
 				 suggestion);
 	}
+	/* A special range first: '::1/128' is the loopback address more than it is small. */
+	if (subnet_check_special(subnet, text, err) < 0)
+		return -EINVAL;
 	if (subnet->len > max_len)
 		return error_set(
 			err, EINVAL,
@@ -186,8 +190,6 @@ int ipam_subnet_validate(const struct ip_prefix *subnet, const struct ip_addr *g
 		return error_set(err, EINVAL,
 				 "subnet '%s' is too large: the largest allowed is /%d", text,
 				 min_len);
-	if (subnet_check_special(subnet, text, err) < 0)
-		return -EINVAL;
 	if (!gateway)
 		return 0;
 

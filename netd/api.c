@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,11 +31,19 @@ struct api {
 };
 
 /* One request in progress: its body so far and whether the caller may use the API. */
+/* An idle connection is dropped after this long; clients send at once. */
+#define API_IDLE_SECONDS 10U
+/* Bounds of the number of connections open at once. */
+#define API_CONNECTIONS_MIN 16U
+#define API_CONNECTIONS_MAX 4096U
+
 struct api_request {
 	char *body;
 	size_t len;
 	bool too_large;
 	bool forbidden;
+	bool privileged; /* root or the daemon's own user, not only a member of --group */
+	uid_t uid;
 	char peer[64];
 };
 
@@ -186,6 +195,41 @@ static void handle_endpoint_list(struct api *api, struct MHD_Connection *conn,
 	reply_ok(reply, 200, list);
 }
 
+/*
+ * Checks that the caller may wire the network namespace of the process it
+ * names.  Nobody may wire reef-netd's own namespace: an attach there would
+ * give the host an eth0 and a default route.  A member of --group may only
+ * attach its own processes, or it could wire any namespace on the host.
+ */
+static int attach_allowed(const struct api_request *req, const struct attach_request *areq,
+			  struct reef_error *err)
+{
+	bool own_netns;
+	uid_t owner;
+	int r;
+
+	r = proc_netns_is_own(areq->pid, &own_netns, err);
+	if (r < 0)
+		return error_prefix(err, "attach '%s'", areq->container);
+	if (own_netns)
+		return error_set(err, EINVAL,
+				 "attach '%s': process %d is in reef-netd's own network namespace: "
+				 "attach a process that has a network namespace of its own",
+				 areq->container, (int)areq->pid);
+	if (req->privileged)
+		return 0;
+	r = proc_owner(areq->pid, &owner, err);
+	if (r < 0)
+		return error_prefix(err, "attach '%s'", areq->container);
+	if (owner != req->uid)
+		return error_set(
+			err, EACCES,
+			"attach '%s': process %d belongs to uid %u: members of reef-netd's "
+			"--group may attach only their own processes",
+			areq->container, (int)areq->pid, (unsigned)owner);
+	return 0;
+}
+
 static void handle_attach(struct api *api, const struct api_request *req, struct api_reply *reply,
 			  struct reef_error *err)
 {
@@ -194,6 +238,7 @@ static void handle_attach(struct api *api, const struct api_request *req, struct
 	struct store_endpoint ep;
 
 	if (parse_body(req, &body, err) < 0 || attach_request_parse(body, &areq, err) < 0 ||
+	    attach_allowed(req, &areq, err) < 0 ||
 	    netd_endpoint_attach(api->netd, &areq, &ep, err) < 0) {
 		reply_error(reply, err);
 		return;
@@ -451,9 +496,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
 	return ret;
 }
 
-/* Decides from SO_PEERCRED whether the peer may use the API. */
-static bool peer_allowed(struct api *api, struct MHD_Connection *conn, char *who, size_t size)
+/* Decides from SO_PEERCRED whether the peer may use the API, and fills in who it is. */
+static bool peer_allowed(struct api *api, struct MHD_Connection *conn, struct api_request *req)
 {
+	char *who = req->peer;
+	size_t size = sizeof(req->peer);
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct ucred cred;
@@ -464,8 +511,9 @@ static bool peer_allowed(struct api *api, struct MHD_Connection *conn, char *who
 		return false;
 	}
 	snprintf(who, size, "pid %d uid %u gid %u", (int)cred.pid, cred.uid, cred.gid);
-	return cred.uid == 0 || cred.uid == geteuid() ||
-	       (api->group != (gid_t)-1 && cred.gid == api->group);
+	req->uid = cred.uid;
+	req->privileged = cred.uid == 0 || cred.uid == geteuid();
+	return req->privileged || (api->group != (gid_t)-1 && cred.gid == api->group);
 }
 
 static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -480,7 +528,7 @@ static enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const 
 		req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
-		req->forbidden = !peer_allowed(api, conn, req->peer, sizeof(req->peer));
+		req->forbidden = !peer_allowed(api, conn, req);
 		*con_cls = req;
 		return MHD_YES;
 	}
@@ -540,7 +588,11 @@ static void api_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_warning("http: %s", line);
+	/* A client that goes away mid-request is the client's business, not the daemon's. */
+	if (strstr(line, "connection closure") || strstr(line, "Connection reset"))
+		log_debug("http: %s", line);
+	else
+		log_warning("http: %s", line);
 }
 
 static int api_listen(struct api *api, const char *path, struct reef_error *err)
@@ -577,6 +629,28 @@ static int api_listen(struct api *api, const char *path, struct reef_error *err)
 	return 0;
 }
 
+/*
+ * Raises the soft limit on open files to the hard one and returns the
+ * connection limit that leaves room for the daemon's own descriptors, so
+ * that accept() never fails with EMFILE.
+ */
+static unsigned api_connection_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return API_CONNECTIONS_MIN;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > API_CONNECTIONS_MAX + 64 ? API_CONNECTIONS_MAX + 64
+								     : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < API_CONNECTIONS_MIN + 64)
+		return API_CONNECTIONS_MIN;
+	return rl.rlim_cur - 64 > API_CONNECTIONS_MAX ? API_CONNECTIONS_MAX : rl.rlim_cur - 64;
+}
+
 int api_start(struct netd *netd, const char *socket_path, gid_t group, struct api **ret,
 	      struct reef_error *err)
 {
@@ -592,12 +666,19 @@ int api_start(struct netd *netd, const char *socket_path, gid_t group, struct ap
 		free(api);
 		return r;
 	}
-	/* The logger goes first so that libmicrohttpd sends every message through it. */
-	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handle,
-				    api, MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
-				    MHD_OPTION_LISTEN_SOCKET, api->listen_fd,
-				    MHD_OPTION_NOTIFY_COMPLETED, api_request_done, NULL,
-				    MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_END);
+	/*
+	 * The logger goes first so that libmicrohttpd sends every message
+	 * through it.  reef's clients send their request as soon as they
+	 * connect, so a connection idle for API_IDLE_SECONDS is dropped: idle
+	 * connections must not fill the connection limit and lock everyone
+	 * else out.  The limit stays below the descriptors the process has.
+	 */
+	api->mhd = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handle, api,
+		MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET,
+		api->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, api_request_done, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, API_IDLE_SECONDS, MHD_OPTION_CONNECTION_LIMIT,
+		api_connection_limit(), MHD_OPTION_END);
 	if (!api->mhd) {
 		close(api->listen_fd);
 		unlink(api->socket_path);

@@ -6,10 +6,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "../common/cleanup.h"
 #include "kernel.h"
 #include "netd.h"
+
+int proc_netns_is_own(pid_t pid, bool *ret, struct reef_error *err)
+{
+	struct stat own, other;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &own) < 0)
+		return error_set_errno(err, errno, "stat /proc/self/ns/net");
+	if (stat(path, &other) < 0)
+		return error_set(err, ESRCH,
+				 "process %d not found: give the pid of a running process",
+				 (int)pid);
+	*ret = own.st_dev == other.st_dev && own.st_ino == other.st_ino;
+	return 0;
+}
+
+int proc_owner(pid_t pid, uid_t *ret, struct reef_error *err)
+{
+	struct stat st;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &st) < 0)
+		return error_set(err, ESRCH,
+				 "process %d not found: give the pid of a running process",
+				 (int)pid);
+	*ret = st.st_uid;
+	return 0;
+}
 
 int proc_start_time(pid_t pid, unsigned long long *ret, struct reef_error *err)
 {

@@ -117,6 +117,10 @@ void netd_ifname_hash(const char *prefix, const char *key, unsigned attempt, cha
 int proc_start_time(pid_t pid, unsigned long long *ret, struct reef_error *err);
 /* True when PID runs and started at START_TIME, so a reused pid does not count. */
 bool proc_is_alive(pid_t pid, unsigned long long start_time);
+/* Tells whether process PID is in the caller's own network namespace. */
+int proc_netns_is_own(pid_t pid, bool *ret, struct reef_error *err);
+/* Reads the user that owns process PID (the owner of /proc/PID). */
+int proc_owner(pid_t pid, uid_t *ret, struct reef_error *err);
 
 /*
  * Looks ADDR up among the addresses of the interfaces in reef-netd's network

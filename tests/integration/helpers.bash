@@ -32,10 +32,12 @@ netns_cleanup() {
 	rm -f "$BATS_TEST_TMPDIR/netns.list"
 }
 
-# Starts reef-netd in namespace NS with root DIR; waits until its socket responds.
+# Starts reef-netd in namespace NS with root DIR and any further options;
+# waits until its socket responds.
 netd_start() {
 	local ns=$1 root=$2
-	ip netns exec "$ns" "$REEF_NETD" --root "$root" --foreground --log-level debug \
+	shift 2
+	ip netns exec "$ns" "$REEF_NETD" --root "$root" --foreground --log-level debug "$@" \
 		>>"$root/netd.log" 2>&1 &
 	echo $! >"$root/netd.pid"
 	for _ in $(seq 100); do

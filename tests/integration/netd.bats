@@ -340,6 +340,82 @@ teardown() {
 	grep -q 'rejected: not root and not in the API group' "$ROOT/netd.log"
 }
 
+# Lets uid 65534 reach the socket through the test's directories.
+socket_open_to_others() {
+	local dir=$SOCK
+	while dir=$(dirname "$dir") && [ "$dir" != "$(dirname "$BATS_RUN_TMPDIR")" ]; do
+		chmod o+x "$dir"
+	done
+}
+
+@test "attach rejects a process in the daemon's own namespace" {
+	reef network create lab30 --subnet 10.95.30.0/24 >/dev/null
+	pid=$(sleeper_start "$HOST")
+	run attach c1 "$pid" lab30
+	[ "${lines[0]}" = 400 ]
+	[[ "$output" == *"process $pid is in reef-netd's own network namespace"* ]]
+	[ "$(db_count endpoints)" -eq 0 ]
+	[ -z "$(host_links | grep '^rf' || true)" ]
+}
+
+@test "api group members attach only their own processes" {
+	netd_stop "$ROOT"
+	netd_start "$HOST" "$ROOT" --group nogroup
+	socket_open_to_others
+	reef network create lab31 --subnet 10.95.31.0/24 >/dev/null
+	read -r victim_ns root_pid < <(standin_start victim)
+	mine=$(netns_add mine)
+	nsenter --net="/run/netns/$mine" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+	own_pid=$!
+	sleep 0.2
+
+	as_member() {
+		setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -w '\n%{http_code}' \
+			--unix-socket "$SOCK" -H 'Content-Type: application/json' \
+			-d "{\"container\":\"$1\",\"pid\":$2,\"network\":\"lab31\"}" \
+			http://reef/v1/endpoints
+	}
+	run as_member victim "$root_pid"
+	[ "${lines[-1]}" = 403 ]
+	[[ "$output" == *"process $root_pid belongs to uid 0"* ]]
+	run ip -n "$victim_ns" link show eth0
+	[ "$status" -ne 0 ]
+	run as_member mine "$own_pid"
+	[ "${lines[-1]}" = 201 ]
+	[ "$(db_count endpoints)" -eq 1 ]
+}
+
+@test "api serves while idle connections pile up, and drops them" {
+	python3 - "$SOCK" "$BATS_TEST_TMPDIR/idle" <<'PY' &
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+socks = []
+for i in range(1500):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        pass
+    socks.append(s)
+open(sys.argv[2], "w").write("open\n")
+start = time.monotonic()
+socks[0].settimeout(30)
+socks[0].recv(1)
+open(sys.argv[2], "a").write("dropped after %d s\n" % (time.monotonic() - start))
+PY
+	flood=$!
+	for _ in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/idle" ] && break
+		sleep 0.1
+	done
+	run timeout 5 env REEF_ROOT="$ROOT" "$REEF" network list
+	[ "$status" -eq 0 ]
+	wait "$flood"
+	grep -E 'dropped after ([0-9]|1[0-2]) s' "$BATS_TEST_TMPDIR/idle"
+}
+
 @test "create takes options before the name" {
 	run reef network create --subnet 10.95.0.0/24 lab21
 	[ "$status" -eq 0 ]

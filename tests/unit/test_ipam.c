@@ -289,6 +289,17 @@ static void test_special_ranges_rejected(void **state)
 		assert_int_equal(ipam_subnet_validate(&p, NULL, &err), -EINVAL);
 		assert_non_null(strstr(err.message, bad[i]));
 		assert_non_null(strstr(err.message, "range"));
+		/* The suggestion is of the subnet's own family. */
+		assert_non_null(
+			strstr(err.message, strchr(bad[i], ':') ? "fd00:90::/64" : "10.90.0.0/24"));
+	}
+	/* The loopback address is named as such, not as a subnet that is too small. */
+	{
+		struct ip_prefix p = prefix("::1/128");
+		struct reef_error err = { 0 };
+
+		assert_int_equal(ipam_subnet_validate(&p, NULL, &err), -EINVAL);
+		assert_non_null(strstr(err.message, "loopback"));
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct ip_prefix p = prefix(good[i]);
