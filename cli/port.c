@@ -60,6 +60,41 @@ static void port_record(struct cli_context *ctx, const char *name, const char *n
 			spec, name, err.message, add ? "not restore" : "restore");
 }
 
+static bool config_network_find(const struct container_config *config, const char *network)
+{
+	for (size_t i = 0; i < config->n_networks; i++)
+		if (strcmp(config->networks[i].network, network) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Checks what reef-netd would reject at the next start: a network that is
+ * gone or internal.  Passes when reef-netd does not answer, because the
+ * start checks again.
+ */
+static int port_network_check(struct cli_context *ctx, const char *network, struct reef_error *err)
+{
+	_cleanup_json_ json_t *reply = NULL;
+	struct netd_client *client;
+	struct reef_error lookup = { 0 };
+	char path[REEF_NAME_MAX + 32];
+	int r;
+
+	if (cli_client(ctx, &client, &lookup) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/v1/networks/%s", network);
+	r = netd_client_request(client, "GET", path, NULL, &reply, &lookup);
+	if (r == -ENOENT)
+		return error_set(err, ENOENT, "%s", lookup.message);
+	if (r == 0 && json_is_true(json_object_get(reply, "internal")))
+		return error_set(err, EINVAL,
+				 "network '%s' is internal, so nothing from outside reaches it: "
+				 "forward to the container on a NAT network instead",
+				 network);
+	return 0;
+}
+
 /*
  * Stores forward SPEC (TEXT as the user gave it) for the next start when
  * NAME is a stopped container of this reef instance, as 'reef port remove'
@@ -94,7 +129,9 @@ static int port_add_stopped(struct cli_context *ctx, const char *name, const cha
 			  "container '%s' is on several networks: name the network of the forward "
 			  "with --network",
 			  name);
-	else
+	else if (!config_network_find(&config, network))
+		error_set(&err, ENOENT, "container '%s' is not on network '%s'", name, network);
+	else if (port_network_check(ctx, network, &err) == 0)
 		container_forward_record(&ctx->paths, name, network, text, true, force, &err);
 	if (err.errnum) {
 		error_prefix(&err, "add forward %s to '%s'", shown, name);

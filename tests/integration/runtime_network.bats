@@ -225,7 +225,7 @@ endpoints_of() {
 	[ "$output" = "container 'c1' is stopped: stored forward 8081:80/tcp on network 'lab' for its next start" ]
 	run reef port add c1 8082:80 --network nosuch
 	[ "$status" -eq 1 ]
-	[[ "$output" == "reef: add forward 8082:80/tcp to 'c1': "*"'nosuch'"* ]]
+	[ "$output" = "reef: add forward 8082:80/tcp to 'c1': container 'c1' is not on network 'nosuch'" ]
 	[ "$(info_field c1 '.forwards | map(.forward) | join(" ")')" = "8080:80 8081:80" ]
 
 	reef start c1
@@ -235,6 +235,19 @@ endpoints_of() {
 	run reef port list nosuch
 	[ "$status" -eq 1 ]
 	[ "$output" = "reef: container 'nosuch' not found: run 'reef list' to see the containers" ]
+
+	# What the next start would reject is rejected now.
+	reef network create side --subnet 10.78.0.0/24 --internal >/dev/null
+	reef launch "$RUNTIME_ROOTFS" c2 --network side -- true
+	wait_until bash -c "[ \"\$(nsenter --net=/run/netns/$NS $REEF info c2 | jq -r .state)\" = stopped ]"
+	run reef port add c2 8083:80
+	[ "$status" -eq 1 ]
+	[[ "$output" == "reef: add forward 8083:80/tcp to 'c2': network 'side' is internal"* ]]
+	reef stop -t 1 c1
+	reef network delete lab
+	run reef port add c1 8083:80
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"network 'lab' not found"* ]]
 }
 
 @test "start after its network was deleted" {
