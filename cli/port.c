@@ -70,7 +70,7 @@ static bool config_network_find(const struct container_config *config, const cha
 
 /*
  * Checks what reef-netd would reject at the next start: a network that is
- * gone or internal.  Passes when reef-netd does not answer, because the
+ * gone or internal.  Passes when reef-netd does not reply, because the
  * start checks again.
  */
 static int port_network_check(struct cli_context *ctx, const char *network, struct reef_error *err)
