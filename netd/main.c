@@ -60,7 +60,9 @@ static int options_parse(int argc, char **argv, struct options *opts)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	/* reef-netd prints its own errors, which name the option and the way out. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			opts->root = optarg;
@@ -94,8 +96,14 @@ static int options_parse(int argc, char **argv, struct options *opts)
 		case 'h':
 			usage(stdout);
 			return 1;
+		case ':':
+			fprintf(stderr,
+				"reef-netd: option '%s' needs a value: see 'reef-netd --help'\n",
+				argv[optind - 1]);
+			return 2;
 		default:
-			usage(stderr);
+			fprintf(stderr, "reef-netd: unknown option '%s': see 'reef-netd --help'\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}

@@ -225,6 +225,14 @@ static int read_forwards(const json_t *body, struct attach_request *req, struct 
 		r = fw_forward_spec_parse(json_string_value(item), &req->forwards[i], err);
 		if (r < 0)
 			return error_prefix(err, "invalid %s: field 'forwards'", WHERE);
+		for (size_t j = 0; j < i; j++) {
+			if (fw_forward_spec_overlaps(&req->forwards[j], &req->forwards[i]))
+				return error_set(err, EINVAL,
+						 "invalid %s: forwards '%s' and '%s' share a host "
+						 "port: give each host port once",
+						 WHERE, json_string_value(json_array_get(list, j)),
+						 json_string_value(item));
+		}
 	}
 	req->n_forwards = json_array_size(list);
 	return 0;

@@ -139,6 +139,21 @@ api_rejects() {
 		"{\"container\":\"c1\",\"pid\":$PID1,\"network\":\"lab\"}"
 }
 
+@test "a host port given twice in one attach is rejected" {
+	api_rejects 400 "forwards '8080:80' and '8000-8090:81' share a host port" POST \
+		/v1/endpoints "{\"container\":\"c2\",\"pid\":$PID2,\"network\":\"lab\",
+		\"forwards\":[\"8080:80\",\"8000-8090:81\"]}"
+}
+
+@test "unknown daemon options are named" {
+	run "$REEF_NETD" --bogus
+	[ "$status" -eq 2 ]
+	[ "$output" = "reef-netd: unknown option '--bogus': see 'reef-netd --help'" ]
+	run "$REEF_NETD" --root
+	[ "$status" -eq 2 ]
+	[ "$output" = "reef-netd: option '--root' needs a value: see 'reef-netd --help'" ]
+}
+
 @test "malformed JSON is rejected" {
 	api_rejects 400 "invalid JSON at line 1" POST /v1/endpoints '{"container":'
 	api_rejects 400 "expected an object" POST /v1/networks '[1,2]'
