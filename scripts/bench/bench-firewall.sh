@@ -190,10 +190,9 @@ ratio() {
 echo "## Firewall: port forwards"
 echo
 echo "reef: one map element per forward port in table inet reef, one netlink batch per"
-echo "change through libnftnl, median of $REPS, microseconds.  The bench namespace has no"
-echo "conntrack entries, so the conntrack pass after each change stops at the entry"
-echo "count; with entries present it dumps the conntrack table (milliseconds, whatever"
-echo "the number of forwards).  nft: one DNAT rule per forward, each change one nft"
+echo "change through libnftnl, median of $REPS, microseconds.  The conntrack pass after"
+echo "each change runs on the library's worker thread and is not in these times (see"
+echo "the reef-netd table below for its cost).  nft: one DNAT rule per forward, each change one nft"
 echo "command, as a script would run it.  Install: all forwards in one batch"
 echo "(reef: fw_batch_rebuild; nft: nft -f), milliseconds."
 echo
