@@ -5,6 +5,7 @@
  * someone else changes it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -205,6 +206,24 @@ int netd_fw_rebuild(struct netd *netd, struct reef_error *err)
 	return r;
 }
 
+/*
+ * Warns when br_netfilter sends bridged frames through the inet hooks.  The
+ * setting belongs to whoever loaded the module (Docker does), so reef only
+ * says what it costs.
+ */
+static void br_netfilter_check(void)
+{
+	_cleanup_(close_fd) int fd =
+		open("/proc/sys/net/bridge/bridge-nf-call-iptables", O_RDONLY | O_CLOEXEC);
+	char value[4] = "";
+
+	if (fd < 0 || read(fd, value, sizeof(value) - 1) <= 0 || value[0] != '1')
+		return;
+	log_warning("br_netfilter is loaded with net.bridge.bridge-nf-call-iptables=1: a "
+		    "container cannot reach its own forwarded ports, nor a neighbour's on an "
+		    "--isolate network; set it to 0 unless another tool on this host needs it");
+}
+
 int netd_fw_start(struct netd *netd, struct reef_error *err)
 {
 	char *warning = NULL;
@@ -223,6 +242,7 @@ int netd_fw_start(struct netd *netd, struct reef_error *err)
 	else if (warning)
 		log_warning("%s", warning);
 	free(warning);
+	br_netfilter_check();
 
 	for (struct netd_network *net = netd->networks; net; net = net->next)
 		forwarding_enable(&net->rec);

@@ -178,6 +178,21 @@ time.sleep(30)
 	[[ "$output" == x* ]]
 }
 
+@test "daemon warns when br_netfilter filters bridged frames" {
+	ip netns exec "$HOST" test -e /proc/sys/net/bridge/bridge-nf-call-iptables ||
+		skip "br_netfilter is not loaded"
+	ip netns exec "$HOST" sysctl -qw net.bridge.bridge-nf-call-iptables=0
+	netd_stop "$ROOT"
+	: >"$ROOT/netd.log"
+	netd_start "$HOST" "$ROOT"
+	! grep -q 'br_netfilter is loaded' "$ROOT/netd.log"
+	ip netns exec "$HOST" sysctl -qw net.bridge.bridge-nf-call-iptables=1
+	netd_stop "$ROOT"
+	netd_start "$HOST" "$ROOT"
+	grep -q 'warning: br_netfilter is loaded with net.bridge.bridge-nf-call-iptables=1' \
+		"$ROOT/netd.log"
+}
+
 @test "daemon isolates networks" {
 	reef network create closed --subnet 10.91.2.0/24 --internal >/dev/null
 	read -r CLOSED closed_pid < <(standin_start closed)
