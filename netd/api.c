@@ -33,6 +33,8 @@ struct api {
 /* One request in progress: its body so far and whether the caller may use the API. */
 /* An idle connection is dropped after this long; clients send at once. */
 #define API_IDLE_SECONDS 10U
+/* The longest the main loop sleeps before it lets libmicrohttpd run. */
+#define API_WAKE_MS 1000
 /* Bounds of the number of connections open at once. */
 #define API_CONNECTIONS_MIN 16U
 #define API_CONNECTIONS_MAX 4096U
@@ -227,6 +229,16 @@ static int attach_allowed(const struct api_request *req, const struct attach_req
 			"attach '%s': process %d belongs to uid %u: members of reef-netd's "
 			"--group may attach only their own processes",
 			areq->container, (int)areq->pid, (unsigned)owner);
+	/* The process alone is not enough: it may sit in a namespace that another user made. */
+	r = proc_netns_owner(areq->pid, &owner, err);
+	if (r < 0)
+		return error_prefix(err, "attach '%s'", areq->container);
+	if (owner != req->uid)
+		return error_set(err, EACCES,
+				 "attach '%s': the network namespace of process %d belongs to uid "
+				 "%u: members of reef-netd's --group may attach only processes in "
+				 "network namespaces they made (unshare --user --net)",
+				 areq->container, (int)areq->pid, (unsigned)owner);
 	return 0;
 }
 
@@ -711,9 +723,15 @@ int api_timeout_ms(const struct api *api)
 {
 	MHD_UNSIGNED_LONG_LONG timeout;
 
+	/*
+	 * Never wait without a bound.  When every connection at the limit
+	 * times out in one run, libmicrohttpd puts the listening socket back
+	 * into its epoll set only on its next run, and without a pending
+	 * timeout nothing would wake the loop for that run.
+	 */
 	if (MHD_get_timeout(api->mhd, &timeout) != MHD_YES)
-		return -1;
-	return timeout > 60000 ? 60000 : (int)timeout;
+		return API_WAKE_MS;
+	return timeout > API_WAKE_MS ? API_WAKE_MS : (int)timeout;
 }
 
 void api_run(struct api *api)

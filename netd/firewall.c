@@ -455,6 +455,13 @@ int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bo
 	int r;
 
 	fw_forward_spec_format(spec, text, sizeof(text));
+	if (spec->has_host_addr && spec->host_addr.family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)spec->host_addr.bytes))
+		return error_set(err, EINVAL,
+				 "forward %s: forwards from ::1 cannot work, because IPv6 has no "
+				 "route_localnet: use one of the host's other IPv6 addresses, or "
+				 "127.0.0.1",
+				 text);
 	if (spec->has_host_addr && !host_addr_is_local(&spec->host_addr)) {
 		char addr[IP_ADDR_STRLEN];
 
@@ -483,8 +490,8 @@ int netd_forward_check(struct netd *netd, const struct fw_forward_spec *spec, bo
 	else if (!force && found)
 		return error_set(err, EADDRINUSE,
 				 "forward %s: a host process listens on %s: stop it, pick another "
-				 "port, or take the port from it with --force (\"force\": true in "
-				 "the API)",
+				 "port, or take the port from it with 'reef port add --force' "
+				 "(\"force\": true in the API)",
 				 text, who);
 	return 0;
 }

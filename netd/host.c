@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "../common/cleanup.h"
@@ -25,6 +27,24 @@ int proc_netns_is_own(pid_t pid, bool *ret, struct reef_error *err)
 				 "process %d not found: give the pid of a running process",
 				 (int)pid);
 	*ret = own.st_dev == other.st_dev && own.st_ino == other.st_ino;
+	return 0;
+}
+
+int proc_netns_owner(pid_t pid, uid_t *ret, struct reef_error *err)
+{
+	_cleanup_(close_fd) int netns_fd = -1, userns_fd = -1;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns_fd < 0)
+		return error_set(err, ESRCH,
+				 "process %d not found: give the pid of a running process",
+				 (int)pid);
+	userns_fd = ioctl(netns_fd, NS_GET_USERNS);
+	if (userns_fd < 0 || ioctl(userns_fd, NS_GET_OWNER_UID, ret) < 0)
+		return error_set_errno(err, errno, "read the owner of the network namespace of %d",
+				       (int)pid);
 	return 0;
 }
 

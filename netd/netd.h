@@ -119,6 +119,11 @@ int proc_start_time(pid_t pid, unsigned long long *ret, struct reef_error *err);
 bool proc_is_alive(pid_t pid, unsigned long long start_time);
 /* Tells whether process PID is in the caller's own network namespace. */
 int proc_netns_is_own(pid_t pid, bool *ret, struct reef_error *err);
+/*
+ * Reads the user that owns the network namespace of process PID: the
+ * creator of the user namespace that owns it (0 for the initial one).
+ */
+int proc_netns_owner(pid_t pid, uid_t *ret, struct reef_error *err);
 /* Reads the user that owns process PID (the owner of /proc/PID). */
 int proc_owner(pid_t pid, uid_t *ret, struct reef_error *err);
 

@@ -149,6 +149,14 @@ time.sleep(30)
 	[ "$status" -ne 0 ]
 }
 
+@test "daemon rejects forwards from ::1" {
+	container web "$WEB" "$web_pid" lab
+	run reef port add web '[::1]:8088:80'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"forwards from ::1 cannot work"* ]]
+	[[ "$(map_elements fwd6)" != *8088* ]]
+}
+
 @test "daemon rejects forwards on an internal network" {
 	reef network create closed --subnet 10.91.2.0/24 --internal >/dev/null
 	read -r CLOSED closed_pid < <(standin_start closed)

@@ -364,11 +364,16 @@ socket_open_to_others() {
 	socket_open_to_others
 	reef network create lab31 --subnet 10.95.31.0/24 >/dev/null
 	read -r victim_ns root_pid < <(standin_start victim)
-	mine=$(netns_add mine)
-	nsenter --net="/run/netns/$mine" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	# The member's process in a namespace that root made...
+	borrowed=$(netns_add borrowed)
+	nsenter --net="/run/netns/$borrowed" setpriv --reuid=65534 --regid=65534 --clear-groups \
 		sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+	borrowed_pid=$!
+	# ...and in a user and network namespace of its own.
+	nsenter --net="/run/netns/$HOST" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare --user --map-root-user --net sleep 600 </dev/null >/dev/null 2>&1 3>&- &
 	own_pid=$!
-	sleep 0.2
+	sleep 0.3
 
 	as_member() {
 		setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -w '\n%{http_code}' \
@@ -381,9 +386,15 @@ socket_open_to_others() {
 	[[ "$output" == *"process $root_pid belongs to uid 0"* ]]
 	run ip -n "$victim_ns" link show eth0
 	[ "$status" -ne 0 ]
+	run as_member borrowed "$borrowed_pid"
+	[ "${lines[-1]}" = 403 ]
+	[[ "$output" == *"the network namespace of process $borrowed_pid belongs to uid 0"* ]]
+	run ip -n "$borrowed" link show eth0
+	[ "$status" -ne 0 ]
 	run as_member mine "$own_pid"
 	[ "${lines[-1]}" = 201 ]
 	[ "$(db_count endpoints)" -eq 1 ]
+	kill "$own_pid"
 }
 
 @test "api serves while idle connections pile up, and drops them" {
@@ -414,6 +425,33 @@ PY
 	[ "$status" -eq 0 ]
 	wait "$flood"
 	grep -E 'dropped after ([0-9]|1[0-2]) s' "$BATS_TEST_TMPDIR/idle"
+}
+
+@test "api serves again after idle connections at the limit time out" {
+	netd_stop "$ROOT"
+	# 64 descriptors leave room for 16 connections: 17 idle ones fill the limit.
+	ip netns exec "$HOST" prlimit --nofile=64:64 "$REEF_NETD" --root "$ROOT" --foreground \
+		>>"$ROOT/netd.log" 2>&1 &
+	echo $! >"$ROOT/netd.pid"
+	for _ in $(seq 100); do
+		curl -sf --unix-socket "$SOCK" http://reef/v1/status >/dev/null && break
+		sleep 0.05
+	done
+	python3 - "$SOCK" <<'PY'
+import socket, sys, time
+idle = []
+for i in range(17):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        pass
+    idle.append(s)
+time.sleep(12)
+PY
+	run curl -sf -m 5 --unix-socket "$SOCK" http://reef/v1/status
+	[ "$status" -eq 0 ]
 }
 
 @test "create takes options before the name" {
