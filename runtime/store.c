@@ -14,6 +14,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/json.h"
+#include "../firewall/firewall.h"
 #include "internal.h"
 
 int container_state_dir(const struct reef_paths *paths, const char *name, char ret[PATH_MAX],
@@ -571,13 +572,44 @@ char **strv_copy(char *const *strv)
 	return copy;
 }
 
-/* Removes every entry equal to SPEC from STRV, keeping the order of the others. */
+/*
+ * Returns whether texts A and B give the same forward, however they are
+ * spelled: "8080:80", "8080:80/tcp" and "0.0.0.0:8080:80/TCP" are one.
+ */
+static bool forward_same(const char *a, const char *b)
+{
+	struct fw_forward_spec x, y;
+
+	if (fw_forward_spec_parse(a, &x, NULL) < 0 || fw_forward_spec_parse(b, &y, NULL) < 0)
+		return strcmp(a, b) == 0;
+	return x.proto == y.proto && x.has_host_addr == y.has_host_addr &&
+	       (!x.has_host_addr || ip_addr_equal(&x.host_addr, &y.host_addr)) &&
+	       x.host_port == y.host_port && x.host_port_end == y.host_port_end &&
+	       x.container_port == y.container_port;
+}
+
+/* Returns the first entry of STRV that takes a host port of SPEC, or NULL. */
+static const char *strv_overlap(char *const *strv, const char *spec)
+{
+	struct fw_forward_spec x, y;
+
+	if (fw_forward_spec_parse(spec, &x, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; strv && strv[i]; i++) {
+		if (fw_forward_spec_parse(strv[i], &y, NULL) == 0 &&
+		    fw_forward_spec_overlaps(&x, &y))
+			return strv[i];
+	}
+	return NULL;
+}
+
+/* Removes every entry that gives the forward SPEC from STRV, keeping the order of the others. */
 static size_t strv_remove(char **strv, const char *spec)
 {
 	size_t out = 0, removed = 0;
 
 	for (size_t i = 0; strv && strv[i]; i++) {
-		if (strcmp(strv[i], spec) == 0) {
+		if (forward_same(strv[i], spec)) {
 			free(strv[i]);
 			removed++;
 		} else {
@@ -636,6 +668,7 @@ int container_forward_record(const struct reef_paths *paths, const char *name, c
 {
 	struct container_config config = { 0 };
 	struct container_network *net = NULL;
+	const char *taken = NULL;
 	size_t removed = 0;
 	int r;
 
@@ -651,7 +684,19 @@ int container_forward_record(const struct reef_paths *paths, const char *name, c
 	}
 	if (!add)
 		removed += strv_remove(config.publish, spec);
-	if (!add && !removed)
+	/* Two stored forwards on one host port would fail the next start. */
+	taken = add ? strv_overlap(config.publish, spec) : NULL;
+	for (size_t i = 0; add && !taken && i < config.n_networks; i++) {
+		taken = strv_overlap(config.networks[i].forwards, spec);
+		if (!taken)
+			taken = strv_overlap(config.networks[i].forced, spec);
+	}
+	if (taken)
+		r = error_set(err, EEXIST,
+			      "forward %s takes a host port of the stored forward %s of '%s': "
+			      "remove that one first with 'reef port remove %s %s'",
+			      spec, taken, name, name, taken);
+	else if (!add && !removed)
 		r = error_set(err, ENOENT, "forward %s of '%s' not found in its config", spec,
 			      name);
 	else if (add && !net)

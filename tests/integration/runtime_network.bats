@@ -208,6 +208,32 @@ endpoints_of() {
 	kill %1 %2
 }
 
+@test "port remove takes any spelling, port add no second forward on a port" {
+	netd_start "$NS" "$REEF_ROOT"
+	reef network create lab --subnet 10.77.0.0/24 >/dev/null
+	reef launch "$RUNTIME_ROOTFS" c1 --network lab -p 9902:80 -p 0.0.0.0:9903:80 -- sleep 1000
+	# The running container: reef-netd and the config both forget the forward.
+	reef port remove c1 9902:80/tcp
+	[ "$(info_field c1 '.publish | join(" ")')" = 0.0.0.0:9903:80 ]
+	reef stop -t 1 c1
+	# The stopped one: the spelling 'reef port list' prints removes it too.
+	reef port remove c1 9903:80/TCP
+	[ "$(info_field c1 '.forwards | length')" = 0 ]
+
+	reef port add c1 9904:80
+	run reef port add c1 0.0.0.0:9904:81
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"takes a host port of the stored forward 9904:80 of 'c1': remove that one first with 'reef port remove c1 9904:80'"* ]]
+	# The same forward again replaces it, here to make it forced.
+	reef port add c1 9904:80/tcp --force
+	[ "$(info_field c1 '.forwards | map(.forward + " " + (.force | tostring)) | join(",")')" = "9904:80/tcp true" ]
+	reef start c1
+	run reef port list c1
+	[[ "$output" == *"active"*"9904:80/tcp"* ]]
+	[[ "$output" != *9902* ]]
+	[[ "$output" != *9903* ]]
+}
+
 @test "stored forwards of a stopped container" {
 	netd_start "$NS" "$REEF_ROOT"
 	reef network create lab --subnet 10.77.0.0/24 >/dev/null
