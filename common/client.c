@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -118,6 +119,22 @@ static int client_not_running(const struct netd_client *client, struct reef_erro
 }
 
 /* Fails with the "not running" error when the socket went away, else with REASON. */
+/*
+ * Returns how long a request may wait for reef-netd: REEF_TIMEOUT seconds,
+ * 60 by default.  A daemon that is stopped or wedged must not hang reef.
+ */
+static int client_timeout_seconds(void)
+{
+	const char *text = getenv("REEF_TIMEOUT");
+	char *end;
+	long value;
+
+	if (!text || !*text)
+		return 60;
+	value = strtol(text, &end, 10);
+	return *end || value <= 0 || value > 3600 ? 60 : (int)value;
+}
+
 static int client_transport_error(const struct netd_client *client, int errnum, const char *reason,
 				  struct reef_error *err)
 {
@@ -125,6 +142,11 @@ static int client_transport_error(const struct netd_client *client, int errnum, 
 
 	if (stat(client->socket, &st) < 0)
 		return client_not_running(client, err);
+	if (errnum == EAGAIN || errnum == EWOULDBLOCK)
+		return error_set(err, ETIMEDOUT,
+				 "reef-netd on '%s' did not reply within %d s: check that it runs "
+				 "and is not stopped, and look at its log",
+				 client->socket, client_timeout_seconds());
 	if (errnum)
 		return error_set(err, EIO, "request to reef-netd on '%s' failed: %s: %s",
 				 client->socket, reason, strerror(errnum));
@@ -134,6 +156,7 @@ static int client_transport_error(const struct netd_client *client, int errnum, 
 
 static int client_connect(struct netd_client *client, struct reef_error *err)
 {
+	struct timeval limit = { .tv_sec = client_timeout_seconds() };
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
 
@@ -150,6 +173,8 @@ static int client_connect(struct netd_client *client, struct reef_error *err)
 		close(fd);
 		return client_not_running(client, err);
 	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
 	client->fd = fd;
 	return 0;
 }

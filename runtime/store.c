@@ -678,7 +678,7 @@ int container_forward_record(const struct reef_paths *paths, const char *name, c
 	for (size_t i = 0; i < config.n_networks; i++) {
 		if (add && network && strcmp(config.networks[i].network, network) == 0)
 			net = &config.networks[i];
-		/* An added forward replaces one of the same text, forced or not. */
+		/* An added forward replaces the same forward stored before, forced or not. */
 		removed += strv_remove(config.networks[i].forwards, spec);
 		removed += strv_remove(config.networks[i].forced, spec);
 	}

@@ -454,6 +454,16 @@ PY
 	[ "$status" -eq 0 ]
 }
 
+@test "reef gives up on a daemon that does not reply" {
+	kill -STOP "$(cat "$ROOT/netd.pid")"
+	SECONDS=0
+	REEF_TIMEOUT=2 run reef network list
+	kill -CONT "$(cat "$ROOT/netd.pid")"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"did not reply within 2 s: check that it runs and is not stopped"* ]]
+	[ "$SECONDS" -lt 10 ]
+}
+
 @test "create takes options before the name" {
 	run reef network create --subnet 10.95.0.0/24 lab21
 	[ "$status" -eq 0 ]
