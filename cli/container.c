@@ -873,7 +873,7 @@ static int each_name(struct cli_context *ctx, char **names, const char *what, in
 
 /*
  * Reads whether NAME runs into *RET_RUNNING.  Start and stop of a container
- * that already is in the requested state succeed and say so, as in Docker.
+ * that already is in the requested state succeed with a message, as in Docker.
  */
 static int container_running_read(struct cli_context *ctx, const char *name, bool *ret_running,
 				  struct reef_error *err)

@@ -175,8 +175,8 @@ int fw_forward_drop_check(struct fw *fw, const char *bridge_pattern, char **ret_
 /*
  * Looks for a host socket bound to a host port of SPEC: a listening TCP
  * socket, or a UDP socket without a connected peer, on an address that the
- * forward covers.  *FOUND is the answer, and LISTENER then names the socket
- * ("TCP 0.0.0.0:8080").
+ * forward covers.  *FOUND tells whether there is one, and LISTENER then
+ * names it ("TCP 0.0.0.0:8080").
  */
 int fw_host_port_listener(const struct fw_forward_spec *spec, char *listener, size_t size,
 			  bool *found, struct reef_error *err);

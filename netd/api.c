@@ -33,7 +33,7 @@ struct api {
 /* One request in progress: its body so far and whether the caller may use the API. */
 /* An idle connection is dropped after this long; clients send at once. */
 #define API_IDLE_SECONDS 10U
-/* The longest the main loop sleeps before it lets libmicrohttpd run. */
+/* Upper bound, in milliseconds, of the main loop's sleep between runs of libmicrohttpd. */
 #define API_WAKE_MS 1000
 /* Bounds of the number of connections open at once. */
 #define API_CONNECTIONS_MIN 16U
@@ -199,9 +199,10 @@ static void handle_endpoint_list(struct api *api, struct MHD_Connection *conn,
 
 /*
  * Checks that the caller may wire the network namespace of the process it
- * names.  Nobody may wire reef-netd's own namespace: an attach there would
- * give the host an eth0 and a default route.  A member of --group may only
- * attach its own processes, or it could wire any namespace on the host.
+ * names.  No caller may wire reef-netd's own namespace, because an attach
+ * there gives the host an eth0 and a default route.  A member of --group
+ * may attach only its own processes in namespaces it made, or it could
+ * wire any namespace on the host.
  */
 static int attach_allowed(const struct api_request *req, const struct attach_request *areq,
 			  struct reef_error *err)
@@ -643,8 +644,8 @@ static int api_listen(struct api *api, const char *path, struct reef_error *err)
 
 /*
  * Raises the soft limit on open files to the hard one and returns the
- * connection limit that leaves room for the daemon's own descriptors, so
- * that accept() never fails with EMFILE.
+ * connection limit that leaves 64 descriptors for the daemon's own use, so
+ * that accept() does not run into EMFILE.
  */
 static unsigned api_connection_limit(void)
 {
@@ -724,10 +725,9 @@ int api_timeout_ms(const struct api *api)
 	MHD_UNSIGNED_LONG_LONG timeout;
 
 	/*
-	 * Never wait without a bound.  When every connection at the limit
+	 * The sleep always has a bound.  When every connection at the limit
 	 * times out in one run, libmicrohttpd puts the listening socket back
-	 * into its epoll set only on its next run, and without a pending
-	 * timeout nothing would wake the loop for that run.
+	 * into its epoll set only on its next run, which no event would start.
 	 */
 	if (MHD_get_timeout(api->mhd, &timeout) != MHD_YES)
 		return API_WAKE_MS;

@@ -208,8 +208,8 @@ int netd_fw_rebuild(struct netd *netd, struct reef_error *err)
 
 /*
  * Warns when br_netfilter sends bridged frames through the inet hooks.  The
- * setting belongs to whoever loaded the module (Docker does), so reef only
- * says what it costs.
+ * program that loaded the module (Docker, for one) owns the setting, so
+ * reef only logs what it costs.
  */
 static void br_netfilter_check(void)
 {

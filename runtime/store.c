@@ -401,7 +401,7 @@ uint64_t process_start_time(pid_t pid)
 		   " %*d %*d %llu",
 		   &state, &start) != 2)
 		return 0;
-	/* A zombie has exited: after a kill -9 of its monitor, nobody may reap it for seconds. */
+	/* A zombie has exited: after a kill -9 of its monitor, it can stay unreaped for seconds. */
 	if (state == 'Z' || state == 'X')
 		return 0;
 	return start;
@@ -668,7 +668,7 @@ int container_forward_record(const struct reef_paths *paths, const char *name, c
 {
 	struct container_config config = { 0 };
 	struct container_network *net = NULL;
-	const char *taken = NULL;
+	const char *overlapping = NULL;
 	size_t removed = 0;
 	int r;
 
@@ -685,17 +685,17 @@ int container_forward_record(const struct reef_paths *paths, const char *name, c
 	if (!add)
 		removed += strv_remove(config.publish, spec);
 	/* Two stored forwards on one host port would fail the next start. */
-	taken = add ? strv_overlap(config.publish, spec) : NULL;
-	for (size_t i = 0; add && !taken && i < config.n_networks; i++) {
-		taken = strv_overlap(config.networks[i].forwards, spec);
-		if (!taken)
-			taken = strv_overlap(config.networks[i].forced, spec);
+	overlapping = add ? strv_overlap(config.publish, spec) : NULL;
+	for (size_t i = 0; add && !overlapping && i < config.n_networks; i++) {
+		overlapping = strv_overlap(config.networks[i].forwards, spec);
+		if (!overlapping)
+			overlapping = strv_overlap(config.networks[i].forced, spec);
 	}
-	if (taken)
+	if (overlapping)
 		r = error_set(err, EEXIST,
 			      "forward %s takes a host port of the stored forward %s of '%s': "
 			      "remove that one first with 'reef port remove %s %s'",
-			      spec, taken, name, name, taken);
+			      spec, overlapping, name, name, overlapping);
 	else if (!add && !removed)
 		r = error_set(err, ENOENT, "forward %s of '%s' not found in its config", spec,
 			      name);

@@ -95,3 +95,27 @@ ns_ping() {
 db_count() {
 	db "SELECT count(*) FROM $1;"
 }
+
+# Opens COUNT idle connections to the API socket, writes "open" to REPORT,
+# then waits until the daemon drops the first one (at most 30 s) and adds
+# "dropped after N s" to REPORT.
+idle_connections() {
+	python3 - "$SOCK" "$1" "$2" <<'PY'
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+socks = []
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        pass
+    socks.append(s)
+open(sys.argv[3], "w").write("open\n")
+start = time.monotonic()
+socks[0].settimeout(30)
+socks[0].recv(1)
+open(sys.argv[3], "a").write("dropped after %d s\n" % (time.monotonic() - start))
+PY
+}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Adds and removes one forward through reef-netd's API REPS times, each
- * request on a new connection as the reef command makes it, and prints the
- * median milliseconds from sending the request to holding the parsed reply:
- * what a caller waits for.
+ * request on a new connection as the reef command makes it.  Prints the
+ * median milliseconds from sending a request to holding its parsed reply,
+ * which is what a caller waits for.
  * Usage: bench-forwards ROOT CONTAINER FORWARD REPS
  */
 #include <stdio.h>
